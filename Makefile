@@ -1,0 +1,78 @@
+# The pipeline, driven by make: `make setup` once, then `make`. `make help` lists every target.
+# Per-document targets: `make -j2` processes documents in parallel, and a second `make` with
+# nothing changed does nothing. Document names (corpus/<doc>.fi.txt) must not contain spaces.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := .tools/bin/uv
+STAMP := $(VENV)/.installed
+CORPUS ?= corpus
+OUT ?= outputs
+SHARED ?= ../shared
+
+DOCS := $(patsubst $(CORPUS)/%.fi.txt,%,$(wildcard $(CORPUS)/*.fi.txt))
+PIPELINE_SRC := pyproject.toml $(wildcard pipeline/*.py pipeline/*/*.py)
+SEGMENTS := $(DOCS:%=$(OUT)/%/segments.jsonl)
+
+# Without the virtual environment, every target that needs it stops with one clear line.
+ifeq ($(wildcard $(STAMP)),)
+NEED_VENV := check-venv
+endif
+
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+.PHONY: all setup venv system-packages test lint format bench bench-segment clean help lock check-venv
+
+all: $(SEGMENTS) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
+
+$(OUT)/%/segments.jsonl: $(CORPUS)/%.fi.txt $(PIPELINE_SRC) | $(NEED_VENV)
+	$(PY) -m pipeline -q segment $< -o $@
+
+check-venv:
+	@test -x $(PY) -a -f $(STAMP) || { echo "make: $(VENV) is missing or incomplete: run 'make setup' first" >&2; exit 1; }
+
+setup: system-packages venv ## Install everything a fresh Debian 12 machine needs (safe to rerun)
+
+system-packages: ## Install the Debian packages (Voikko, its Finnish dictionary, python3-venv)
+	tools/setup-system.sh
+
+venv: $(STAMP) ## Create .venv with the locked dependencies (requirements.lock) and the package
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): requirements.lock pyproject.toml | $(UV)
+	test -x $(PY) || $(UV) venv --quiet --python $(PYTHON) $(VENV)
+	VIRTUAL_ENV=$(VENV) $(UV) pip sync --quiet requirements.lock
+	VIRTUAL_ENV=$(VENV) $(UV) pip install --quiet --no-deps --editable .
+	touch $@
+
+lock: | $(UV) ## Re-resolve requirements.lock from pyproject.toml (then commit it)
+	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --universal \
+		--python-version 3.11 --quiet -o requirements.lock
+
+test: check-venv ## Run the test suite (real Voikko; nothing is downloaded)
+	$(PY) -m pytest
+
+lint: check-venv ## ruff (lint and format check) and mypy (strict)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+format: check-venv ## Apply ruff's formatter and safe fixes
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: bench-segment ## Run every benchmark and print its figures
+
+bench-segment: check-venv ## Segmentation accuracy (TDT dev) and throughput beside Voikko's splitter
+	$(PY) bench/bench_segment.py --shared $(SHARED)
+
+clean: ## Remove generated outputs (outputs/ keeps its README)
+	find $(OUT) -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | awk -F'\t' '{printf "  %-16s %s\n", $$1, $$2}'

@@ -1,0 +1,103 @@
+"""Segmentation benchmark: accuracy on the TDT development set and throughput, beside Voikko's splitter.
+
+Builds the set with ../shared/bench/make_segset.py, segments `text.txt` with the pipeline and with
+Voikko's `sentences()` (line by line, the baseline of ../shared/README.md), scores both with
+../shared/bench/score_seg.py and times both on the same text.
+Usage: python bench/bench_segment.py [--shared ../shared] [--work DIR] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pipeline import io
+from pipeline.finnish import is_dotted_abbreviation, voikko
+from pipeline.segment import segment_text
+
+Spans = list[tuple[int, int]]
+
+
+def voikko_spans(text: str) -> Spans:
+    """The baseline: Voikko's sentence splitter run on each line, offsets accumulated."""
+    v = voikko()
+    spans: Spans = []
+    pos = 0
+    for line in text.split("\n"):
+        off = pos
+        for sentence in v.sentences(line):
+            n = len(sentence.sentenceText)
+            spans.append((off, off + n))
+            off += n
+        pos += len(line) + 1
+    return spans
+
+
+def pipeline_spans(text: str) -> Spans:
+    """The pipeline's segmenter on the whole text, with a cold abbreviation cache."""
+    is_dotted_abbreviation.cache_clear()
+    return [(s.start, s.end) for s in segment_text("bench", text)]
+
+
+def timed(fn: Callable[[str], Spans], text: str, runs: int) -> tuple[float, Spans]:
+    times, spans = [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        spans = fn(text)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), spans
+
+
+def score(shared: Path, work: Path, spans: Spans, name: str) -> str:
+    pred = work / f"{name}.jsonl"
+    io.write_jsonl(pred, ({"start": s, "end": e} for s, e in spans))
+    out = subprocess.run(
+        [sys.executable, str(shared / "bench" / "score_seg.py"), str(work), str(pred)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared")
+    ap.add_argument("--work", type=Path, default=None, help="where to build the set (default: a temp dir)")
+    ap.add_argument("--runs", type=int, default=5, help="timed runs per splitter (median reported)")
+    args = ap.parse_args()
+    shared = args.shared.resolve()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = args.work or Path(tmp)
+        subprocess.run(
+            [
+                sys.executable,
+                str(shared / "bench" / "make_segset.py"),
+                str(work),
+                str(shared / "data" / "fi_tdt-ud-dev.conllu"),
+            ],
+            check=True,
+            capture_output=True,
+        )
+        text = (work / "text.txt").read_text(encoding="utf-8")
+        t_pipe, pipe = timed(pipeline_spans, text, args.runs)
+        t_voik, base = timed(voikko_spans, text, args.runs)
+        n_pipe, n_base = len(pipe), len(base)
+        print(f"segmentation, TDT dev ({len(text)} chars), median of {args.runs} runs")
+        print(f"  pipeline  {score(shared, work, pipe, 'pipeline')}")
+        print(f"  voikko    {score(shared, work, base, 'voikko')}")
+        print(
+            f"  throughput: pipeline {n_pipe / t_pipe:,.0f} sentences/s ({t_pipe * 1000:.1f} ms), "
+            f"voikko {n_base / t_voik:,.0f} sentences/s ({t_voik * 1000:.1f} ms), "
+            f"time ratio pipeline/voikko {t_pipe / t_voik:.2f}x"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Command line: thin subcommands over the library; user errors end as one line and exit code 1.
+
+Usage errors (a bad option, a missing argument) exit with code 2, as argparse does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__, io, segment, stages
+from .errors import PipelineError
+
+log = logging.getLogger("pipeline")
+PROG = "pipeline"
+
+
+class _OneLineFormatter(logging.Formatter):
+    """`pipeline: warning: message`, one line per record."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"{PROG}: {record.levelname.lower()}: {record.getMessage()}"
+
+
+def _configure_logging(quiet: bool, verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_OneLineFormatter())
+    root = logging.getLogger("pipeline")
+    root.handlers[:] = [handler]
+    root.propagate = False
+    root.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO)
+
+
+def _emit_jsonl(rows: list[dict[str, object]], out: Path | None) -> None:
+    if out is None:
+        sys.stdout.write(io.dumps_jsonl(rows))
+        sys.stdout.flush()
+    else:
+        io.write_jsonl(out, rows)
+
+
+def cmd_segment(args: argparse.Namespace) -> int:
+    """Segment a Finnish text into blocks and sentences (JSONL)."""
+    segments = segment.segment_file(args.file)
+    _emit_jsonl([s.to_dict() for s in segments], args.out)
+    if args.out is not None:
+        log.info("%s: %d segments -> %s", args.file, len(segments), args.out)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run every stage built so far on one document."""
+    source: Path = args.file
+    io.read_text(source)  # fail early, with the file named, before any stage writes
+    out_dir: Path = args.out_dir or Path("outputs") / io.doc_name(source)
+    written = stages.run_document(source, out_dir, args.stage or None)
+    for path in written:
+        log.info("wrote %s", path)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with one subcommand per stage."""
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Translation-quality cleanup pipeline for machine-translated Finnish."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="only errors on stderr")
+    parser.add_argument("-v", "--verbose", action="store_true", help="more detail on stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+        doc = (func.__doc__ or "").strip()
+        p = sub.add_parser(name, help=doc, description=doc)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("segment", cmd_segment)
+    p.add_argument("file", type=Path, metavar="FILE", help="a UTF-8 text file")
+    p.add_argument(
+        "-o", "--out", type=Path, metavar="OUT", help="write JSONL here (atomically); default stdout"
+    )
+
+    p = add("run", cmd_run)
+    p.add_argument("file", type=Path, metavar="FILE", help="a corpus file such as corpus/<doc>.fi.txt")
+    p.add_argument("--out-dir", type=Path, metavar="DIR", help="output directory (default outputs/<doc>/)")
+    p.add_argument(
+        "--stage",
+        action="append",
+        metavar="NAME",
+        help=f"run only this stage (repeatable); one of: {', '.join(stages.STAGES)}",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `pipeline` command and of `python -m pipeline`."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.quiet, args.verbose)
+    try:
+        return int(args.func(args))
+    except PipelineError as exc:
+        log.error("%s", exc)
+        return 1
+    except KeyboardInterrupt:
+        log.error("interrupted")
+        return 130
+    except BrokenPipeError:
+        # The reader of stdout went away (`... | head`): not an error of ours.
+        sys.stderr.close()
+        return 0

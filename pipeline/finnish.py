@@ -1,0 +1,37 @@
+"""Shared access to Voikko (libvoikko with the voikko-fi dictionary) and small Finnish word facts."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from .errors import PipelineError
+
+
+class VoikkoUnavailable(PipelineError):
+    """libvoikko or its Finnish dictionary is not installed."""
+
+
+@functools.cache
+def voikko() -> Any:
+    """The process-wide Voikko handle for Finnish (libvoikko is not thread-safe: one thread uses it)."""
+    try:
+        import libvoikko  # noqa: PLC0415  (imported lazily: only stages that need Voikko pay for it)
+    except ImportError:
+        raise VoikkoUnavailable("the libvoikko Python binding is not installed (run: make setup)") from None
+    try:
+        return libvoikko.Voikko("fi")
+    except (OSError, libvoikko.VoikkoException) as exc:
+        raise VoikkoUnavailable(
+            f"Voikko cannot start for Finnish ({exc}); install the Debian packages "
+            "libvoikko1 and voikko-fi (run: make setup)"
+        ) from None
+
+
+@functools.lru_cache(maxsize=65536)
+def is_dotted_abbreviation(word: str) -> bool:
+    """True when Voikko knows `word.` as an abbreviation that needs its dot (`esim.`, `jne.`, `milj.`)."""
+    v = voikko()
+    if not word or not word.isalpha() or v.spell(word):
+        return False
+    return v.spell(word + ".") and any(a.get("CLASS") == "lyhenne" for a in v.analyze(word + "."))

@@ -1,0 +1,59 @@
+"""Typed records passed between stages, with `to_dict`/`from_dict` for their JSONL form."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Self
+
+BLOCK_KINDS = ("title", "heading", "paragraph", "list-item")
+SEGMENT_KINDS = ("title", "heading", "paragraph-sentence", "list-item")
+
+
+class Record:
+    """Mixin: a dataclass record that converts to and from a plain dict."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The record as a JSON-ready dict, fields in declaration order."""
+        return dataclasses.asdict(self)  # type: ignore[call-overload, no-any-return]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """Build the record from a dict, ignoring keys it does not know."""
+        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class Block(Record):
+    """A block of the document: the title, a heading, a paragraph or a list item."""
+
+    index: int
+    kind: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Segment(Record):
+    """A sentence (or a whole title or heading) with exact document offsets.
+
+    `text == document_text[start:end]` always; `heading` is the text of the heading the
+    segment sits under (None before the first heading), `heading_block` its block index.
+    """
+
+    id: str
+    doc: str
+    block: int
+    sentence: int
+    kind: str
+    heading: str | None
+    heading_block: int | None
+    start: int
+    end: int
+    text: str
+
+
+def segment_id(doc: str, block: int, sentence: int) -> str:
+    """The stable id of a segment: document, block index and sentence index in the block."""
+    return f"{doc}:b{block:03d}:s{sentence:02d}"

@@ -1,0 +1,47 @@
+"""The stage registry: what `python -m pipeline run` executes for one document, in order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import segment
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage: the files it writes into a document's output directory and how it builds them."""
+
+    name: str
+    outputs: tuple[str, ...]
+    build: Callable[[Path, Path], object]  # (corpus file, document output directory)
+    help: str
+
+
+STAGES: dict[str, Stage] = {
+    "segment": Stage(
+        name="segment",
+        outputs=("segments.jsonl",),
+        build=lambda source, out_dir: segment.run(source, out_dir / "segments.jsonl"),
+        help="blocks and sentences with exact offsets",
+    ),
+}
+
+
+def get_stage(name: str) -> Stage:
+    """The stage called `name`; an unknown name fails listing the valid ones."""
+    try:
+        return STAGES[name]
+    except KeyError:
+        raise ConfigError(f"unknown stage {name!r}; valid stages: {', '.join(STAGES)}") from None
+
+
+def run_document(source: Path, out_dir: Path, names: list[str] | None = None) -> list[Path]:
+    """Run the named stages (all by default, in registry order) for one document; return what was written."""
+    written: list[Path] = []
+    for stage in [get_stage(n) for n in names] if names else STAGES.values():
+        stage.build(source, out_dir)
+        written.extend(out_dir / o for o in stage.outputs)
+    return written

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Install the Debian packages the pipeline needs; safe to rerun (installs only what is missing).
+# Runs apt-get as root, or through sudo when not root.
+set -eu
+
+# libvoikko1 + voikko-fi: Voikko and its Finnish dictionary (segmentation, Finnish checks).
+# python3-venv: `python3 -m venv`, which bootstraps the locked toolchain on Debian's Python.
+PACKAGES="libvoikko1 voikko-fi python3-venv"
+
+missing=""
+for pkg in $PACKAGES; do
+    status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+    case "$status" in
+        "install ok installed") ;;
+        *) missing="$missing $pkg" ;;
+    esac
+done
+
+if [ -z "$missing" ]; then
+    echo "setup: Debian packages present:$(printf ' %s' $PACKAGES)"
+    exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+else
+    echo "setup: need root or sudo to install Debian packages:$missing" >&2
+    exit 1
+fi
+
+echo "setup: installing Debian packages:$missing"
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
