@@ -30,7 +30,6 @@ def _configure_logging(quiet: bool, verbose: bool) -> None:
     handler.setFormatter(_OneLineFormatter())
     root = logging.getLogger("pipeline")
     root.handlers[:] = [handler]
-    root.propagate = False
     root.setLevel(logging.ERROR if quiet else logging.DEBUG if verbose else logging.INFO)
 
 

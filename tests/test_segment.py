@@ -96,15 +96,22 @@ CASES = [
     ("Katso s. 12. Siellä on taulukko.", ["Katso s. 12.", "Siellä on taulukko."]),
     ("Talo rakennettiin v. 1920 Turkuun.", ["Talo rakennettiin v. 1920 Turkuun."]),
     ("Vrt. edellinen luku.", ["Vrt. edellinen luku."]),
-    ("Kokeile omenaa yms. hedelmiä. Ne ovat terveellisiä.",
-     ["Kokeile omenaa yms. hedelmiä.", "Ne ovat terveellisiä."]),
+    (
+        "Kokeile omenaa yms. hedelmiä. Ne ovat terveellisiä.",
+        ["Kokeile omenaa yms. hedelmiä.", "Ne ovat terveellisiä."],
+    ),
     ("Ota kynä tms. Sitten kirjoita.", ["Ota kynä tms.", "Sitten kirjoita."]),
     ("Luennoi prof. Virtanen ja tri Laine.", ["Luennoi prof. Virtanen ja tri Laine."]),
-    ("Kaupunki perustettiin 500-luvulla eKr. Se kasvoi nopeasti.",
-     ["Kaupunki perustettiin 500-luvulla eKr.", "Se kasvoi nopeasti."]),
+    (
+        "Kaupunki perustettiin 500-luvulla eKr. Se kasvoi nopeasti.",
+        ["Kaupunki perustettiin 500-luvulla eKr.", "Se kasvoi nopeasti."],
+    ),
     ("Suomen ev.-lut. kirkko on suuri.", ["Suomen ev.-lut. kirkko on suuri."]),
     ("Hän (o.s. Saadlo) syntyi Tallinnassa.", ["Hän (o.s. Saadlo) syntyi Tallinnassa."]),
-    ("Nimi tulee latinasta (lat. Iohannes Damascenus).", ["Nimi tulee latinasta (lat. Iohannes Damascenus)."]),
+    (
+        "Nimi tulee latinasta (lat. Iohannes Damascenus).",
+        ["Nimi tulee latinasta (lat. Iohannes Damascenus)."],
+    ),
     # ordinals and dates
     ("Kokous on 26. marraskuuta 2026 Helsingissä.", ["Kokous on 26. marraskuuta 2026 Helsingissä."]),
     ("Lue 1. luku huolella.", ["Lue 1. luku huolella."]),
@@ -114,7 +121,10 @@ CASES = [
     ("Kaarle XII. kuoli sodassa.", ["Kaarle XII. kuoli sodassa."]),
     # decimals, initials
     ("Hinta nousi 3.5 prosenttia. Korko on 1,25.", ["Hinta nousi 3.5 prosenttia.", "Korko on 1,25."]),
-    ("Puhujana oli Maija S. Peltola. Hän on dosentti.", ["Puhujana oli Maija S. Peltola.", "Hän on dosentti."]),
+    (
+        "Puhujana oli Maija S. Peltola. Hän on dosentti.",
+        ["Puhujana oli Maija S. Peltola.", "Hän on dosentti."],
+    ),
     ("J. R. R. Tolkien kirjoitti kirjan.", ["J. R. R. Tolkien kirjoitti kirjan."]),
     # ellipses
     ("Odotin... Mitään ei tapahtunut.", ["Odotin...", "Mitään ei tapahtunut."]),
@@ -126,13 +136,17 @@ CASES = [
     ('"Mitä nyt?" kysyin. Hän ei vastannut.', ['"Mitä nyt?" kysyin.', "Hän ei vastannut."]),
     ("»Lähdetään.» Niin me lähdimme.", ["»Lähdetään.»", "Niin me lähdimme."]),
     ("Tulos oli hyvä (ks. taulukko 2). Jatketaan.", ["Tulos oli hyvä (ks. taulukko 2).", "Jatketaan."]),
-    ("Se oli hauskaa. (Ainakin minusta.) Sitten lähdimme.",
-     ["Se oli hauskaa.", "(Ainakin minusta.)", "Sitten lähdimme."]),
+    (
+        "Se oli hauskaa. (Ainakin minusta.) Sitten lähdimme.",
+        ["Se oli hauskaa.", "(Ainakin minusta.)", "Sitten lähdimme."],
+    ),
     ("Puolue (vihr.) ilmoitti asiasta.", ["Puolue (vihr.) ilmoitti asiasta."]),
     # new sentences starting with a digit or, as in bad MT, a lowercase letter
     ("Vuosi oli hyvä. 2020 oli vielä parempi.", ["Vuosi oli hyvä.", "2020 oli vielä parempi."]),
-    ("Se on helppoa. virtuaalinen avustajien hoitaa työt.",
-     ["Se on helppoa.", "virtuaalinen avustajien hoitaa työt."]),
+    (
+        "Se on helppoa. virtuaalinen avustajien hoitaa työt.",
+        ["Se on helppoa.", "virtuaalinen avustajien hoitaa työt."],
+    ),
     ("Menimme kotiin. sitten söimme.", ["Menimme kotiin.", "sitten söimme."]),
     # question and exclamation marks, emoticons, enumerations
     ("Tuletko? Tulen! Hyvä.", ["Tuletko?", "Tulen!", "Hyvä."]),
@@ -166,11 +180,15 @@ def test_very_long_paragraph() -> None:
 # --- blocks -------------------------------------------------------------------------------------------
 
 BLOCK_CASES = [
-    ("Otsikko\n\nEnsimmäinen kappale. Toinen lause.\n\nVäliotsikko\n\nToinen kappale.",
-     ["title", "paragraph", "heading", "paragraph"]),
+    (
+        "Otsikko\n\nEnsimmäinen kappale. Toinen lause.\n\nVäliotsikko\n\nToinen kappale.",
+        ["title", "paragraph", "heading", "paragraph"],
+    ),
     ("Otsikko\nKappale alkaa heti. Ja jatkuu.", ["title", "paragraph"]),
-    ("Ostoslista:\n\n- maitoa\n- leipää\n- juustoa\n\nLoppu.", ["paragraph", "list-item", "list-item",
-                                                            "list-item", "paragraph"]),
+    (
+        "Ostoslista:\n\n- maitoa\n- leipää\n- juustoa\n\nLoppu.",
+        ["paragraph", "list-item", "list-item", "list-item", "paragraph"],
+    ),
     ("Ohje:\n1. Avaa sivu.\n2. Kirjoita nimi.", ["paragraph", "list-item", "list-item"]),
     ("1. luku alkaa tästä. Se on lyhyt.", ["paragraph"]),
     ("Pelkkä kappale ilman otsikkoa, joka päättyy pisteeseen.", ["paragraph"]),

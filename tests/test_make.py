@@ -1,0 +1,80 @@
+"""End-to-end: `make` on a corpus, incremental rebuilds, parallel documents, `make help`, CI entry point."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def make(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["make", "--no-print-directory", "-C", str(ROOT), *args],
+        capture_output=True, text=True, check=False,
+    )
+
+
+@pytest.fixture
+def corpus(tmp_path: Path, seed_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copyfile(seed_path, corpus / "seed.fi.txt")
+    (corpus / "second.fi.txt").write_text("Otsikko\n\nYksi lause. Toinen lause.\n", encoding="utf-8")
+    return corpus
+
+
+def test_make_runs_every_document_and_is_incremental(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    vars_ = [f"CORPUS={corpus}", f"OUT={out}"]
+    first = make("-j2", *vars_)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count("pipeline -q segment") == 2
+    seed_segments = out / "seed" / "segments.jsonl"
+    assert len(seed_segments.read_text(encoding="utf-8").splitlines()) == 31
+    assert len((out / "second" / "segments.jsonl").read_text(encoding="utf-8").splitlines()) == 3
+
+    second = make(*vars_)
+    assert second.returncode == 0
+    assert "pipeline" not in second.stdout
+    assert make("-q", *vars_).returncode == 0  # up to date
+
+    # A changed input reruns only what depends on it.
+    later = seed_segments.stat().st_mtime + 5
+    os.utime(corpus / "second.fi.txt", (later, later))
+    third = make(*vars_)
+    assert third.stdout.count("pipeline -q segment") == 1
+    assert "second.fi.txt" in third.stdout
+
+
+def test_make_bad_document_fails_cleanly(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "broken.fi.txt").write_bytes(b"Hyv\xe4 teksti")
+    result = make(f"CORPUS={corpus}", f"OUT={tmp_path / 'out'}")
+    assert result.returncode != 0
+    assert f"pipeline: error: {corpus / 'broken.fi.txt'}: not valid UTF-8" in result.stderr
+    assert not (tmp_path / "out" / "broken" / "segments.jsonl").exists()
+
+
+def test_make_help_lists_every_target() -> None:
+    result = make("help")
+    assert result.returncode == 0
+    listed = {line.split()[0] for line in result.stdout.splitlines() if line.strip()}
+    assert {"all", "setup", "test", "lint", "bench", "bench-segment", "clean", "help"} <= listed
+    assert all(len(line.split(None, 1)) == 2 for line in result.stdout.splitlines() if line.strip())
+
+
+def test_ci_runs_the_readme_commands() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    commands = [line.strip() for line in ci.splitlines() if line.strip().startswith("make")]
+    assert commands == ["make setup", "make test"]
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for command in commands:
+        assert command in readme
