@@ -112,6 +112,11 @@ CASES = [
         "Nimi tulee latinasta (lat. Iohannes Damascenus).",
         ["Nimi tulee latinasta (lat. Iohannes Damascenus)."],
     ),
+    (
+        "Lue lisää osoitteesta www.yle.fi. Sivu päivittyy.",
+        ["Lue lisää osoitteesta www.yle.fi.", "Sivu päivittyy."],
+    ),
+    ("Katso hs.fi. Siellä on uutinen.", ["Katso hs.fi.", "Siellä on uutinen."]),
     # ordinals and dates
     ("Kokous on 26. marraskuuta 2026 Helsingissä.", ["Kokous on 26. marraskuuta 2026 Helsingissä."]),
     ("Lue 1. luku huolella.", ["Lue 1. luku huolella."]),
@@ -217,6 +222,13 @@ def test_hard_wrapped_paragraph_is_one_block() -> None:
         "Tämä kappale on rivi",
         "Toinen lause alkaa r",
     ]
+
+
+def test_short_lines_are_not_taken_for_wrapping() -> None:
+    # Short one-line sentences, some starting in lowercase, as in bad MT: every line is a block.
+    lines = ["Lyhyt otsikko", "toinen rivi ilman pistettä", "kolmas rivi", "neljäs rivi alkaa pienellä"]
+    text = "\n".join(lines)
+    assert [s.text for s in segment_text("d", text)] == lines
 
 
 def test_lines_are_blocks_when_not_wrapped() -> None:
