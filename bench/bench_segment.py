@@ -8,14 +8,10 @@ Usage: python bench/bench_segment.py [--shared ../shared] [--work DIR] [--runs N
 
 from __future__ import annotations
 
-import argparse
-import statistics
-import subprocess
-import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+from common import last_line, parser, shared_script, timed
 
 from pipeline import io
 from pipeline.finnish import is_dotted_abbreviation, voikko
@@ -45,56 +41,27 @@ def pipeline_spans(text: str) -> Spans:
     return [(s.start, s.end) for s in segment_text("bench", text)]
 
 
-def timed(fn: Callable[[str], Spans], text: str, runs: int) -> tuple[float, Spans]:
-    times, spans = [], []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        spans = fn(text)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), spans
-
-
 def score(shared: Path, work: Path, spans: Spans, name: str) -> str:
     pred = work / f"{name}.jsonl"
     io.write_jsonl(pred, ({"start": s, "end": e} for s, e in spans))
-    out = subprocess.run(
-        [sys.executable, str(shared / "bench" / "score_seg.py"), str(work), str(pred)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout.strip().splitlines()[-1]
+    return last_line(shared_script(shared, "score_seg.py", work, pred))
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared")
-    ap.add_argument("--work", type=Path, default=None, help="where to build the set (default: a temp dir)")
-    ap.add_argument("--runs", type=int, default=5, help="timed runs per splitter (median reported)")
-    args = ap.parse_args()
+    args = parser(__doc__.splitlines()[0]).parse_args()
     shared = args.shared.resolve()
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
-        subprocess.run(
-            [
-                sys.executable,
-                str(shared / "bench" / "make_segset.py"),
-                str(work),
-                str(shared / "data" / "fi_tdt-ud-dev.conllu"),
-            ],
-            check=True,
-            capture_output=True,
-        )
+        shared_script(shared, "make_segset.py", work, shared / "data" / "fi_tdt-ud-dev.conllu")
         text = (work / "text.txt").read_text(encoding="utf-8")
-        t_pipe, pipe = timed(pipeline_spans, text, args.runs)
-        t_voik, base = timed(voikko_spans, text, args.runs)
-        n_pipe, n_base = len(pipe), len(base)
+        t_pipe, pipe = timed(lambda: pipeline_spans(text), args.runs)
+        t_voik, base = timed(lambda: voikko_spans(text), args.runs)
         print(f"segmentation, TDT dev ({len(text)} chars), median of {args.runs} runs")
         print(f"  pipeline  {score(shared, work, pipe, 'pipeline')}")
         print(f"  voikko    {score(shared, work, base, 'voikko')}")
         print(
-            f"  throughput: pipeline {n_pipe / t_pipe:,.0f} sentences/s ({t_pipe * 1000:.1f} ms), "
-            f"voikko {n_base / t_voik:,.0f} sentences/s ({t_voik * 1000:.1f} ms), "
+            f"  throughput: pipeline {len(pipe) / t_pipe:,.0f} sentences/s ({t_pipe * 1000:.1f} ms), "
+            f"voikko {len(base) / t_voik:,.0f} sentences/s ({t_voik * 1000:.1f} ms), "
             f"time ratio pipeline/voikko {t_pipe / t_voik:.2f}x"
         )
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__, io, segment, stages
+from . import __version__, check, io, segment, stages
 from .errors import PipelineError
 
 log = logging.getLogger("pipeline")
@@ -50,6 +50,15 @@ def cmd_segment(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check a Finnish text (segmented on the fly) or a segments file; write issues (JSONL)."""
+    issues = check.check_file(args.file, args.checker or check.DEFAULT_CHECKERS)
+    _emit_jsonl([i.to_dict() for i in issues], args.out)
+    if args.out is not None:
+        log.info("%s: %d issues -> %s", args.file, len(issues), args.out)
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run every stage built so far on one document."""
     source: Path = args.file
@@ -81,6 +90,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path, metavar="FILE", help="a UTF-8 text file")
     p.add_argument(
         "-o", "--out", type=Path, metavar="OUT", help="write JSONL here (atomically); default stdout"
+    )
+
+    p = add("check", cmd_check)
+    p.add_argument("file", type=Path, metavar="FILE", help="a UTF-8 text file or a segments .jsonl file")
+    p.add_argument(
+        "-o", "--out", type=Path, metavar="OUT", help="write JSONL here (atomically); default stdout"
+    )
+    p.add_argument(
+        "--checker",
+        action="append",
+        metavar="NAME",
+        help=f"use only this checker (repeatable); one of: {', '.join(check.CHECKERS)}",
     )
 
     p = add("run", cmd_run)

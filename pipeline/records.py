@@ -57,3 +57,26 @@ class Segment(Record):
 def segment_id(doc: str, block: int, sentence: int) -> str:
     """The stable id of a segment: document, block index and sentence index in the block."""
     return f"{doc}:b{block:03d}:s{sentence:02d}"
+
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class Issue(Record):
+    """A problem found in a segment: document offsets of the flagged span, what is wrong, how sure we are.
+
+    `severity` is error (certainly wrong), warning (probably wrong) or info (worth a look).
+    """
+
+    doc: str
+    segment: str
+    start: int
+    end: int
+    category: str
+    rule: str
+    severity: str
+    message: str
+    suggestions: list[str]
+    source: str
+    text: str

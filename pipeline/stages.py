@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import segment
+from . import check, segment
 from .errors import ConfigError
 
 
@@ -26,6 +26,12 @@ STAGES: dict[str, Stage] = {
         outputs=("segments.jsonl",),
         build=lambda source, out_dir: segment.run(source, out_dir / "segments.jsonl"),
         help="blocks and sentences with exact offsets",
+    ),
+    "check": Stage(
+        name="check",
+        outputs=("issues.jsonl",),
+        build=lambda source, out_dir: check.run(out_dir / "segments.jsonl", out_dir / "issues.jsonl"),
+        help="Finnish checks: Voikko grammar and spelling (reads segments.jsonl)",
     ),
 }
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import build_parser, main
+from pipeline.stages import STAGES
 
 BAD_INPUTS = [
     (b"caf\xe9", "not valid UTF-8: undecodable byte 0xe9 at byte offset 3"),
@@ -101,14 +102,15 @@ def test_every_command_has_help() -> None:
 def test_run_writes_every_stage(seed_path: Path, tmp_path: Path) -> None:
     out_dir = tmp_path / "doc"
     assert main(["-q", "run", str(seed_path), "--out-dir", str(out_dir)]) == 0
-    assert sorted(p.name for p in out_dir.iterdir()) == ["segments.jsonl"]
+    expected = sorted(name for stage in STAGES.values() for name in stage.outputs)
+    assert sorted(p.name for p in out_dir.iterdir()) == expected
     assert len((out_dir / "segments.jsonl").read_text(encoding="utf-8").splitlines()) == 31
 
 
 def test_run_unknown_stage(seed_path: Path, tmp_path: Path) -> None:
     proc = run_cli("run", str(seed_path), "--out-dir", str(tmp_path), "--stage", "bogus")
     assert proc.returncode == 1
-    assert proc.stderr == "pipeline: error: unknown stage 'bogus'; valid stages: segment\n"
+    assert proc.stderr == f"pipeline: error: unknown stage 'bogus'; valid stages: {', '.join(STAGES)}\n"
     assert list(tmp_path.iterdir()) == []
 
 

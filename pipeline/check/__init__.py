@@ -1,0 +1,118 @@
+"""Checkers over segments, an explicit registry of them, and the check stage.
+
+A checker is a small class: `check(segment)` yields issues with document offsets. The runner
+turns a checker's crash on one segment into an `internal-error` issue for that segment and goes on.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .. import io, segment
+from ..errors import ConfigError
+from ..records import Issue, Segment
+
+log = logging.getLogger(__name__)
+
+# name -> "module:Class"; imported lazily, so a checker's dependencies load only when it is used.
+CHECKERS: dict[str, str] = {
+    "voikko-grammar": "pipeline.check.voikko:VoikkoGrammar",
+    "voikko-spell": "pipeline.check.voikko:VoikkoSpeller",
+    "mt-spacing": "pipeline.check.mt_artifacts:Spacing",
+}
+DEFAULT_CHECKERS = tuple(CHECKERS)
+
+
+class Checker:
+    """Base class of checkers: `name`, `source`, and `check(segment)` yielding issues."""
+
+    name = "checker"
+    source = "pipeline"
+
+    def check(self, seg: Segment) -> Iterator[Issue]:
+        """Issues found in one segment."""
+        raise NotImplementedError
+
+    def issue(
+        self,
+        seg: Segment,
+        start: int,
+        end: int,
+        *,
+        category: str,
+        rule: str,
+        severity: str,
+        message: str,
+        suggestions: Iterable[str] = (),
+    ) -> Issue:
+        """An issue for `seg`; `start` and `end` are offsets into the segment text."""
+        return Issue(
+            doc=seg.doc,
+            segment=seg.id,
+            start=seg.start + start,
+            end=seg.start + end,
+            category=category,
+            rule=rule,
+            severity=severity,
+            message=message,
+            suggestions=list(suggestions),
+            source=self.source,
+            text=seg.text[start:end],
+        )
+
+
+def get_checker(name: str) -> Checker:
+    """An instance of the checker called `name`; an unknown name fails listing the valid ones."""
+    try:
+        module_name, cls_name = CHECKERS[name].split(":")
+    except KeyError:
+        raise ConfigError(f"unknown checker {name!r}; valid checkers: {', '.join(CHECKERS)}") from None
+    checker: Checker = getattr(importlib.import_module(module_name), cls_name)()
+    return checker
+
+
+def check_segments(segments: Iterable[Segment], checkers: Iterable[Checker]) -> list[Issue]:
+    """Run every checker on every segment; issues sorted by position, then rule."""
+    checkers = list(checkers)
+    issues: list[Issue] = []
+    for seg in segments:
+        for checker in checkers:
+            try:
+                issues.extend(checker.check(seg))
+            except Exception as exc:  # one bad segment must not stop the run (issue #3)
+                log.warning("%s: checker %s failed: %s", seg.id, checker.name, exc)
+                issues.append(
+                    checker.issue(
+                        seg,
+                        0,
+                        len(seg.text),
+                        category="internal-error",
+                        rule=f"{checker.name}:crash",
+                        severity="info",
+                        message=f"checker {checker.name} failed: {type(exc).__name__}: {exc}",
+                    )
+                )
+    return sorted(issues, key=lambda i: (i.start, i.end, i.rule))
+
+
+def load_segments(path: str | Path) -> list[Segment]:
+    """Segments from a segments JSONL file, or a text file segmented on the fly."""
+    if str(path).endswith(".jsonl"):
+        return [Segment.from_dict(row) for row in io.read_jsonl(path)]
+    return segment.segment_file(path)
+
+
+def check_file(path: str | Path, names: Iterable[str] = DEFAULT_CHECKERS) -> list[Issue]:
+    """Check a text or segments file with the named checkers."""
+    checkers = [get_checker(n) for n in names]
+    return check_segments(load_segments(path), checkers)
+
+
+def run(in_path: str | Path, out_path: str | Path) -> list[Issue]:
+    """The check stage: segments (or a text) in, `issues.jsonl` out (written atomically)."""
+    issues = check_file(in_path)
+    io.write_jsonl(out_path, (i.to_dict() for i in issues))
+    return issues
