@@ -22,6 +22,7 @@ CHECKERS: dict[str, str] = {
     "voikko-grammar": "pipeline.check.voikko:VoikkoGrammar",
     "voikko-spell": "pipeline.check.voikko:VoikkoSpeller",
     "mt-spacing": "pipeline.check.mt_artifacts:Spacing",
+    "mt-untranslated": "pipeline.check.mt_artifacts:Untranslated",
 }
 DEFAULT_CHECKERS = tuple(CHECKERS)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..finnish import voikko
+from ..english import is_common_word
+from ..finnish import spell, tokenize, voikko
 from ..records import Issue, Segment
 from . import Checker
 
@@ -16,7 +17,6 @@ VOIKKO_CODES: dict[int, tuple[str, str]] = {
     3: ("spacing", "error"),  # space before punctuation
     4: ("punctuation", "warning"),  # extra comma
     5: ("grammar", "warning"),  # invalid sentence starter
-    6: ("casing", "warning"),  # write first letter lowercase
     7: ("casing", "error"),  # write first letter uppercase (a lowercase sentence start)
     8: ("repetition", "error"),  # repeated word
     9: ("punctuation", "warning"),  # terminating punctuation missing
@@ -26,6 +26,7 @@ VOIKKO_CODES: dict[int, tuple[str, str]] = {
     14: ("grammar", "warning"),  # a-infinitive required
     15: ("grammar", "warning"),  # ma-infinitive required
     16: ("grammar", "warning"),  # misplaced conjunction
+    6: ("casing", "info"),  # write first letter lowercase: mostly names Voikko reads as common words
     17: ("grammar", "info"),  # missing main verb: often headings and fragments
     18: ("grammar", "info"),  # extra main verb: often a missing comma
 }
@@ -60,29 +61,53 @@ class VoikkoGrammar(Checker):
 
 
 class VoikkoSpeller(Checker):
-    """Voikko's speller on every word; unknown capitalised words (likely names) are info, not errors."""
+    """Voikko's speller on every word; unknown capitalised words (likely names) are info, not errors.
+
+    Left to other rules: words with digits ("v2", "3D"), abbreviations whose dot the tokenizer split
+    off ("eKr."), and English words (the untranslated-English rule reports those).
+    """
 
     name = "voikko-spell"
     source = "voikko"
 
     def check(self, seg: Segment) -> Iterator[Issue]:
         """Words Voikko does not know, with its suggestions."""
-        v = voikko()
-        pos = 0
-        for token in v.tokens(seg.text):
-            text = token.tokenText
-            start, pos = pos, pos + len(text)
-            if token.tokenType != 1 or v.spell(text):  # 1: a word
+        tokens = tokenize(seg.text)
+        for k, tok in enumerate(tokens):
+            word = tok.text
+            if not tok.is_word or spell(word) or any(ch.isdigit() for ch in word):
                 continue
-            name_like = text[0].isupper()
+            if k + 1 < len(tokens) and tokens[k + 1].text == "." and spell(word + "."):
+                continue
+            if word.isascii() and is_common_word(word):
+                continue
+            name_like = word[0].isupper()
+            # Suggestions for names are noise, and Voikko's suggest() is the slow part.
+            suggestions = [] if name_like else voikko().suggest(word)[:MAX_SUGGESTIONS]
+            typo = any(_one_edit(word, s) for s in suggestions)
             yield self.issue(
                 seg,
-                start,
-                pos,
+                tok.start,
+                tok.end,
                 category="unknown-name" if name_like else "spelling",
                 rule="voikko:spell",
-                severity="info" if name_like else "error",
-                message=f"Voikko does not know the word “{text}”",
-                # Suggestions for names are noise, and Voikko's suggest() is the slow part.
-                suggestions=[] if name_like else v.suggest(text)[:MAX_SUGGESTIONS],
+                severity="warning" if typo else "info",
+                message=f"Voikko ei tunne sanaa “{word}”.",
+                suggestions=suggestions,
             )
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether `b` is `a` with one character inserted, deleted, replaced or two swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
