@@ -44,7 +44,9 @@ def pipeline_check(path: Path) -> Rows:
 
 
 def main() -> None:
-    args = parser(__doc__.splitlines()[0]).parse_args()
+    ap = parser(__doc__.splitlines()[0])
+    ap.add_argument("--seed", default="7", help="make_mtcheck.py's random seed (default 7, its own default)")
+    args = ap.parse_args()
     shared = args.shared.resolve()
     data = shared / "data"
     with tempfile.TemporaryDirectory() as tmp:
@@ -56,8 +58,9 @@ def main() -> None:
             data / "pud_dev.fi.conllu",
             data / "pud_dev.en.conllu",
             data / "fi_tdt-ud-dev.conllu",
+            args.seed,
         )
-        print(f"MT-artifact detection, development set, median of {args.runs} runs")
+        print(f"MT-artifact detection, development set (seed {args.seed}), median of {args.runs} runs")
         for name, fn in (("pipeline", pipeline_check), ("voikko", plain_voikko)):
             total = 0.0
             for part in ("injected", "clean"):

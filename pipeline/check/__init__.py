@@ -23,6 +23,7 @@ CHECKERS: dict[str, str] = {
     "voikko-spell": "pipeline.check.voikko:VoikkoSpeller",
     "mt-spacing": "pipeline.check.mt_artifacts:Spacing",
     "mt-untranslated": "pipeline.check.mt_artifacts:Untranslated",
+    "mt-agreement": "pipeline.check.mt_artifacts:Agreement",
 }
 DEFAULT_CHECKERS = tuple(CHECKERS)
 

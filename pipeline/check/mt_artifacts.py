@@ -5,6 +5,7 @@ Each detector is a named rule with its own tests (tests/test_check.py).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 
@@ -171,3 +172,332 @@ def _adjacent(text: str, a: Token, b: Token) -> bool:
     """Two words separated only by spaces."""
     first, second = (a, b) if a.start < b.start else (b, a)
     return not text[first.end : second.start].strip()
+
+
+# --- agreement ----------------------------------------------------------------------------------------
+
+_MODIFIER_CLASSES = {"laatusana", "nimisana_laatusana"}
+# Indeclinable adjectives: "eri maissa", "viime vuonna", "koko maan".
+INDECLINABLE = frozenset("eri viime ensi koko pikku tosi kelpo aika ylen joka".split())
+_COPULAS = {"olla", "tulla", "pysyä", "jäädä", "näyttää", "tuntua", "vaikuttaa", "muuttua"}
+# Heads in these cases are often complements, not modified nouns, after participles and a few
+# adjectives: "valittu puheenjohtajaksi", "valmis teuraaksi".
+_COMPLEMENT_CASES = {"olento", "tulento"}
+_DIRECTIONAL_CASES = {"sisaeronto", "ulkoeronto", "sisatulento", "ulkotulento"}
+_RARE_HEAD_CASES = {"seuranto"}
+# How far back the auxiliary of a perfect tense may stand: "on ennen muuta liittynyt".
+PERFECT_LOOKBACK = 3
+_GENITIVES = {("omanto", "singular"), ("omanto", "plural")}
+# Participles that make compound verb forms after an auxiliary: "on tehty", "on tehnyt", "on tehtävä".
+_VERBAL_PARTICIPLES = {"past_passive", "past_active", "present_passive"}
+GOVERNING_ADJECTIVES = frozenset("valmis kykenevä halukas altis omiaan sopiva kelvollinen".split())
+_CASE_NAMES = {
+    "nimento": "nominatiivi",
+    "omanto": "genetiivi",
+    "osanto": "partitiivi",
+    "sisaolento": "inessiivi",
+    "sisaeronto": "elatiivi",
+    "sisatulento": "illatiivi",
+    "ulkoolento": "adessiivi",
+    "ulkoeronto": "ablatiivi",
+    "ulkotulento": "allatiivi",
+    "olento": "essiivi",
+    "tulento": "translatiivi",
+    "keinonto": "instruktiivi",
+    "vajanto": "abessiivi",
+    "seuranto": "komitatiivi",
+}
+NOM_SG = ("nimento", "singular")
+
+
+def _case_number(a: dict[str, str]) -> tuple[str, str] | None:
+    case, number = a.get("SIJAMUOTO"), a.get("NUMBER")
+    return (case, number) if case and number else None
+
+
+def _is_ordinal(a: dict[str, str]) -> bool:
+    """An ordinal numeral ("toinen", "kuudes", "kolmas"); cardinals take a partitive, ordinals agree."""
+    lemma = a.get("BASEFORM", "")
+    return a.get("CLASS") == "lukusana" and lemma.endswith(("nen", "s")) and lemma != "yksi"
+
+
+def _modifier(word: str) -> dict[str, str] | None:
+    """The analysis of an adjective, participle or ordinal that can only be nominative singular.
+
+    Verb readings ("uusi" of "uusia") are ignored; participles with a possessive suffix
+    ("tuntemani"), agent participles and indeclinable adjectives never count.
+    """
+    found = [a for a in analyses(word) if _case_number(a)]
+    if not found or any(_case_number(a) != NOM_SG or a.get("POSSESSIVE") for a in found):
+        return None
+    for a in found:
+        if a.get("BASEFORM") in INDECLINABLE or a.get("PARTICIPLE") == "agent":
+            return None
+        if a.get("CLASS") in _MODIFIER_CLASSES or a.get("PARTICIPLE") or _is_ordinal(a):
+            return a
+    return None
+
+
+# Plural local-case endings that no nominative singular has: an unknown lowercase word with one of
+# them is read as a noun in that case ("uusi tweeteillä").
+_GUESSED_ENDINGS = {
+    ("sisaolento", "plural"): ("issa", "issä"),
+    ("sisaeronto", "plural"): ("ista", "istä"),
+    ("sisatulento", "plural"): ("ihin",),
+    ("ulkoolento", "plural"): ("illa", "illä"),
+    ("ulkoeronto", "plural"): ("ilta", "iltä"),
+    ("ulkotulento", "plural"): ("ille",),
+}
+
+
+def _guessed_forms(word: str) -> set[tuple[str, str]]:
+    """Case readings of an unknown lowercase word from an unambiguous plural ending."""
+    if not word.islower() or len(word) < 6 or analyses(word):
+        return set()
+    return {form for form, endings in _GUESSED_ENDINGS.items() if word.endswith(endings)}
+
+
+def _forms(word: str, classes: set[str]) -> set[tuple[str, str]]:
+    """(case, number) readings of a word of the given classes that is never nominative singular."""
+    if "nimisana" in classes and (guessed := _guessed_forms(word)):
+        return guessed
+    found = analyses(word)
+    if word[:1].islower():  # a lowercase word is no name, whatever homonymous names Voikko knows ("Kukka")
+        found = tuple(a for a in found if a.get("CLASS") not in _NAME_CLASSES)
+    if not found or any(a.get("CLASS") in _NAME_CLASSES or a.get("CLASS") == "asemosana" for a in found):
+        return set()
+    forms = {cn for a in found if a.get("CLASS") in classes and (cn := _case_number(a))}
+    if not forms or any(_case_number(a) == NOM_SG for a in found):
+        return set()
+    return forms
+
+
+def _lowercased_genitive_name(word: str) -> bool:
+    """A lowercase word Voikko knows only capitalised, as a name in the genitive ("euroopan")."""
+    if not word[:1].islower() or spell(word):
+        return False
+    found = analyses(word)
+    return bool(found) and all(
+        a.get("CLASS") in _NAME_CLASSES and a.get("SIJAMUOTO") == "omanto" for a in found
+    )
+
+
+def _head(words: list[Token], text: str, i: int) -> tuple[int, set[tuple[str, str]]] | None:
+    """The noun the modifier at i goes with, directly or across one adjective, and its readings."""
+    if i + 1 >= len(words) or not _adjacent(text, words[i], words[i + 1]):
+        return None
+    nxt = words[i + 1].text
+    if _lowercased_genitive_name(nxt) and i + 2 < len(words) and _adjacent(text, words[i + 1], words[i + 2]):
+        # "usea euroopan maissa": a proper name in the genitive, lowercased by MT, before the noun.
+        after = _forms(words[i + 2].text, {"nimisana"})
+        return (i + 2, after) if after and not after <= _GENITIVES else None
+    if forms := _forms(nxt, {"nimisana"}):
+        # "vastaava käytännön esteitä": a genitive attribute between the modifier and its noun.
+        if forms <= _GENITIVES and i + 2 < len(words) and _adjacent(text, words[i + 1], words[i + 2]):
+            after = _forms(words[i + 2].text, {"nimisana"})
+            if after and not after <= _GENITIVES:
+                return i + 2, after
+        return i + 1, forms
+    # "mahdollinen yksityiskohtaiset säännöt": the next adjective agrees with the noun after it.
+    adjective = _forms(nxt, _MODIFIER_CLASSES)
+    if adjective and i + 2 < len(words) and _adjacent(text, words[i + 1], words[i + 2]):
+        shared = adjective & _forms(words[i + 2].text, {"nimisana"})
+        if shared:
+            return i + 2, shared
+    return None
+
+
+class Agreement(Checker):
+    """An adjective, participle or ordinal left in the nominative singular before a noun in another form.
+
+    Machine translation often inflects only the head noun: "virtuaalinen avustajien" for
+    "virtuaalisten avustajien". The suggestion is the modifier inflected like the noun, generated
+    by `inflect` and confirmed by Voikko's analysis.
+    """
+
+    name = "mt-agreement"
+    source = "pipeline"
+
+    def check(self, seg: Segment) -> Iterator[Issue]:
+        """Agreement errors in the segment."""
+        words = [t for t in tokenize(seg.text) if t.is_word]
+        for i, word in enumerate(words[:-1]):
+            if word.text[0].isupper() and i > 0:
+                continue  # part of a name
+            modifier = _modifier(word.text)
+            found = _head(words, seg.text, i) if modifier else None
+            if not modifier or not found:
+                continue
+            j, forms = found
+            if self._not_attributive(words, i, j, forms, modifier):
+                continue
+            case, number = sorted(forms)[0]
+            suggestions = inflect(modifier, forms)
+            head = words[j]
+            yield self.issue(
+                seg,
+                word.start,
+                head.end,
+                category="agreement",
+                rule="adjective-noun-agreement",
+                severity="error" if suggestions else "warning",
+                message=(
+                    f"“{word.text}” ei taivu pääsanansa “{head.text}” kanssa "
+                    f"({_CASE_NAMES.get(case, case)}, {'monikko' if number == 'plural' else 'yksikkö'})."
+                ),
+                suggestions=[_like(word.text, s) + seg.text[word.end : head.end] for s in suggestions],
+            )
+
+    @staticmethod
+    def _not_attributive(
+        words: list[Token], i: int, j: int, forms: set[tuple[str, str]], modifier: dict[str, str]
+    ) -> bool:
+        """Readings where the nominative modifier is right: predicative, a complement, a verb form."""
+        after_copula = i > 0 and any(
+            a.get("BASEFORM") in _COPULAS for a in analyses(words[i - 1].text.lower())
+        )
+        participle = modifier.get("PARTICIPLE")
+        cases = {case for case, _ in forms}
+        if cases <= _RARE_HEAD_CASES:
+            return True
+        # "valittu puheenjohtajaksi", "tunnettu laulajana", "valmis lähtöön", "ensimmäinen vuonna":
+        # a complement, not a modified noun.
+        if cases <= _COMPLEMENT_CASES and (
+            participle or _is_ordinal(modifier) or modifier.get("BASEFORM") in GOVERNING_ADJECTIVES
+        ):
+            return True
+        if participle in _VERBAL_PARTICIPLES and _after_auxiliary(words, i):
+            return True  # "on osoitettu kaikille", "on otettava käyttöön": a verb form
+        if participle and cases <= _DIRECTIONAL_CASES:
+            return True  # a participle governs directional complements: "johdettu vanhemmasta"
+        # "on ennen muuta liittynyt porojen": a past active participle is mostly a verb in a perfect
+        # tense, its auxiliary a few words back.
+        if participle == "past_active" and any(
+            _is_auxiliary(w) for w in words[max(0, i - PERFECT_LOOKBACK) : i]
+        ):
+            return True
+        if j + 1 < len(words):
+            following = analyses(words[j + 1].text.lower()) + analyses(words[j + 1].text)
+            # "on hyvä ihmisten kanssa": a predicative adjective, the noun a postposition's complement.
+            if after_copula and any(a.get("CLASS") == "suhdesana" for a in following):
+                return True
+            # A genitive attribute of a following noun: "arvoisa komission jäsen", "pitkä junan varjo"
+            # (but not "merkittävä osan koko Siperiasta", where "koko" is no noun here).
+            nouns = {"nimisana"} | _NAME_CLASSES
+            if (
+                forms & _GENITIVES
+                and any(_case_number(a) == NOM_SG for a in following)
+                and all(a.get("CLASS") in nouns for a in following)
+            ):
+                return True
+        return False
+
+
+def _is_auxiliary(word: Token) -> bool:
+    """A form of "olla", "ei" or another copula."""
+    return any(a.get("BASEFORM") in _COPULAS | {"ei"} for a in analyses(word.text.lower()))
+
+
+def _after_auxiliary(words: list[Token], i: int) -> bool:
+    """An auxiliary ("on", "ei", "tulee") right before word i, or before one adverb in between."""
+
+    def adverb(k: int) -> bool:
+        return k >= 0 and any(
+            a.get("CLASS") in ("seikkasana", "kieltosana") for a in analyses(words[k].text.lower())
+        )
+
+    return (i >= 1 and _is_auxiliary(words[i - 1])) or (
+        i >= 2 and adverb(i - 1) and _is_auxiliary(words[i - 2])
+    )
+
+
+def _like(original: str, form: str) -> str:
+    """`form` capitalised as `original` is."""
+    return form[:1].upper() + form[1:] if original[:1].isupper() else form
+
+
+# Case endings by (case, number); "V" doubles the stem's last vowel (illative "taloon").
+_ENDINGS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("omanto", "singular"): ("n",),
+    ("osanto", "singular"): ("a", "ä", "ta", "tä", "tta", "ttä"),
+    ("sisaolento", "singular"): ("ssa", "ssä"),
+    ("sisaeronto", "singular"): ("sta", "stä"),
+    ("sisatulento", "singular"): ("Vn", "seen", "hVn"),
+    ("ulkoolento", "singular"): ("lla", "llä"),
+    ("ulkoeronto", "singular"): ("lta", "ltä"),
+    ("ulkotulento", "singular"): ("lle",),
+    ("olento", "singular"): ("na", "nä"),
+    ("tulento", "singular"): ("ksi",),
+    ("vajanto", "singular"): ("tta", "ttä"),
+    ("nimento", "plural"): ("t",),
+    ("omanto", "plural"): ("ien", "iden", "itten", "en", "ten", "jen", "in"),
+    ("osanto", "plural"): ("ia", "iä", "ja", "jä", "ita", "itä"),
+    ("sisaolento", "plural"): ("issa", "issä"),
+    ("sisaeronto", "plural"): ("ista", "istä"),
+    ("sisatulento", "plural"): ("iin", "ihin", "isiin"),
+    ("ulkoolento", "plural"): ("illa", "illä"),
+    ("ulkoeronto", "plural"): ("ilta", "iltä"),
+    ("ulkotulento", "plural"): ("ille",),
+    ("olento", "plural"): ("ina", "inä"),
+    ("tulento", "plural"): ("iksi",),
+    ("vajanto", "plural"): ("itta", "ittä"),
+    ("seuranto", "plural"): ("ine",),
+    ("keinonto", "plural"): ("in",),
+}
+
+
+def _stems(lemma: str) -> set[str]:
+    """Candidate inflection stems of an adjective or participle (Voikko decides which are real)."""
+    stems = {lemma, lemma[:-1], lemma + "e"}
+    if lemma.endswith("nen"):
+        stems |= {lemma[:-3] + "se", lemma[:-3] + "s"}
+    if lemma.endswith(("i", "e")):
+        stems |= {lemma[:-1] + "e", lemma[:-1] + "ee", lemma[:-1] + "i"}
+    if lemma.endswith(("ut", "yt")):  # participles: "tehnyt" -> "tehneen", "tehneit"
+        stems |= {lemma[:-2] + "ee", lemma[:-2] + "e"}
+    if lemma.endswith(("tu", "ty", "ttu", "tty")):  # "tehty" -> "tehdyn", "tehtyä"
+        stems |= {lemma[:-2] + "d" + lemma[-1], lemma}
+    if lemma.endswith("si"):  # "uusi" -> "uude", "uut"
+        stems |= {lemma[:-2] + "de", lemma[:-2] + "t"}
+    if lemma.endswith(("ton", "tön")):  # "välitön" -> "välittömä"
+        stems |= {lemma[:-3] + "ttoma", lemma[:-3] + "ttömä"}
+    if lemma.endswith("s") and not lemma.endswith(("as", "äs", "is")):  # ordinals: "kuudes"
+        stems |= {lemma[:-1] + "nne", lemma[:-1] + "t"}
+    if lemma.endswith(("mas", "mäs")):  # "kolmas" -> "kolmanne", "kolmat"
+        stems |= {lemma[:-1] + "nne", lemma[:-1] + "t"}
+    if lemma.endswith(("as", "äs")):
+        stems |= {lemma[:-1] + lemma[-2], lemma[:-1] + lemma[-2] + "h"}
+    if lemma.endswith("in"):  # superlatives: "paras" aside, "suurin" -> "suurimma", "suurimpa"
+        stems |= {lemma[:-1] + "mma", lemma[:-1] + "mpa", lemma[:-1] + "mmä", lemma[:-1] + "mpä"}
+    if lemma.endswith(("mpi",)):  # comparatives: "suurempi" -> "suuremma", "suurempa"
+        stems |= {lemma[:-3] + "mma", lemma[:-3] + "mpa", lemma[:-3] + "mmä", lemma[:-3] + "mpä"}
+    return {s for s in stems if s}
+
+
+@functools.lru_cache(maxsize=20_000)
+def _inflect(lemma: str, case: str, number: str, cls: str) -> tuple[str, ...]:
+    found: list[str] = []
+    for stem in sorted(_stems(lemma)):
+        for ending in _ENDINGS.get((case, number), ()):
+            form = stem + ending.replace("V", stem[-1]) if "V" in ending else stem + ending
+            if form in found:
+                continue
+            for a in analyses(form):
+                if (
+                    a.get("BASEFORM") == lemma
+                    and _case_number(a) == (case, number)
+                    and (a.get("CLASS") == cls or bool(a.get("PARTICIPLE")))
+                    and a.get("COMPARISON", "positive") == a.get("COMPARISON", "positive")
+                ):
+                    found.append(form)
+                    break
+    return tuple(found)
+
+
+def inflect(analysis: dict[str, str], forms: set[tuple[str, str]]) -> list[str]:
+    """Forms of the analysed adjective in the given (case, number)s that Voikko confirms."""
+    lemma, cls = analysis.get("BASEFORM", ""), analysis.get("CLASS", "")
+    out: list[str] = []
+    for case, number in sorted(forms):
+        out.extend(f for f in _inflect(lemma, case, number, cls) if f not in out)
+    return out[:5]
