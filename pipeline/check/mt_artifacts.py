@@ -177,9 +177,17 @@ def _adjacent(text: str, a: Token, b: Token) -> bool:
 # --- agreement ----------------------------------------------------------------------------------------
 
 _MODIFIER_CLASSES = {"laatusana", "nimisana_laatusana"}
+# Heads: nouns, noun-adjectives ("vihollistensa"), and -minen nouns (Voikko's MINEN-infinitive).
+HEAD_CLASSES = {"nimisana", "nimisana_laatusana"}
 # Indeclinable adjectives: "eri maissa", "viime vuonna", "koko maan".
-INDECLINABLE = frozenset("eri viime ensi koko pikku tosi kelpo aika ylen joka".split())
-_COPULAS = {"olla", "tulla", "pysyä", "jäädä", "näyttää", "tuntua", "vaikuttaa", "muuttua"}
+# Degree words Voikko reads as adjectives ("melko paljon") and predicative interrogatives
+# ("Millainen ihmisestä tulee?") do not agree either.
+INDECLINABLE = frozenset(
+    "eri viime ensi koko pikku tosi kelpo aika ylen joka melko varsin kovin liian".split()
+)
+_COPULAS = {"olla", "oltu", "ollut", "tulla", "pysyä", "jäädä", "näyttää", "tuntua", "vaikuttaa", "muuttua"}
+# A head with one of these readings may be a function word: "kuin" (also "kuu", instructive plural).
+_FUNCTION_CLASSES = {"sidesana", "seikkasana", "suhdesana", "kieltosana", "huudahdussana"}
 # Heads in these cases are often complements, not modified nouns, after participles and a few
 # adjectives: "valittu puheenjohtajaksi", "valmis teuraaksi".
 _COMPLEMENT_CASES = {"olento", "tulento"}
@@ -190,6 +198,9 @@ PERFECT_LOOKBACK = 3
 _GENITIVES = {("omanto", "singular"), ("omanto", "plural")}
 # Participles that make compound verb forms after an auxiliary: "on tehty", "on tehnyt", "on tehtävä".
 _VERBAL_PARTICIPLES = {"past_passive", "past_active", "present_passive"}
+# Present participles before a noun are attributes ("taitava kitaristiksi", "ympäröivä ilmasta");
+# past participles often take complements ("valittu puheenjohtajaksi").
+_PAST_PARTICIPLES = {"past_passive", "past_active"}
 GOVERNING_ADJECTIVES = frozenset("valmis kykenevä halukas altis omiaan sopiva kelvollinen".split())
 _CASE_NAMES = {
     "nimento": "nominatiivi",
@@ -262,11 +273,29 @@ def _forms(word: str, classes: set[str]) -> set[tuple[str, str]]:
     if "nimisana" in classes and (guessed := _guessed_forms(word)):
         return guessed
     found = analyses(word)
+    if any(a.get("CLASS") in _FUNCTION_CLASSES for a in found):
+        return set()  # a function word: "kuin"
+    if any(a.get("MOOD") == "MA-infinitive" for a in found) and not any(
+        a.get("CLASS") == "nimisana" and not a.get("PARTICIPLE") for a in found
+    ):
+        return set()  # a verb construction: "valmis tekemään" (but "tapahtumaan" is also a noun)
     if word[:1].islower():  # a lowercase word is no name, whatever homonymous names Voikko knows ("Kukka")
         found = tuple(a for a in found if a.get("CLASS") not in _NAME_CLASSES)
     if not found or any(a.get("CLASS") in _NAME_CLASSES or a.get("CLASS") == "asemosana" for a in found):
         return set()
-    forms = {cn for a in found if a.get("CLASS") in classes and (cn := _case_number(a))}
+    forms = {
+        cn
+        for a in found
+        if (a.get("CLASS") in classes or (a.get("MOOD") == "MINEN-infinitive" and "nimisana" in classes))
+        and (cn := _case_number(a))
+        # a singular noun-adjective in a local case is mostly a frozen adverb: "myöhään", "paljon"
+        and not (
+            a.get("CLASS") == "nimisana_laatusana"
+            and "nimisana" in classes
+            and cn[1] == "singular"
+            and not a.get("POSSESSIVE")
+        )
+    }
     if not forms or any(_case_number(a) == NOM_SG for a in found):
         return set()
     return forms
@@ -289,19 +318,19 @@ def _head(words: list[Token], text: str, i: int) -> tuple[int, set[tuple[str, st
     nxt = words[i + 1].text
     if _lowercased_genitive_name(nxt) and i + 2 < len(words) and _adjacent(text, words[i + 1], words[i + 2]):
         # "usea euroopan maissa": a proper name in the genitive, lowercased by MT, before the noun.
-        after = _forms(words[i + 2].text, {"nimisana"})
+        after = _forms(words[i + 2].text, HEAD_CLASSES)
         return (i + 2, after) if after and not after <= _GENITIVES else None
-    if forms := _forms(nxt, {"nimisana"}):
+    if forms := _forms(nxt, HEAD_CLASSES):
         # "vastaava käytännön esteitä": a genitive attribute between the modifier and its noun.
         if forms <= _GENITIVES and i + 2 < len(words) and _adjacent(text, words[i + 1], words[i + 2]):
-            after = _forms(words[i + 2].text, {"nimisana"})
+            after = _forms(words[i + 2].text, HEAD_CLASSES)
             if after and not after <= _GENITIVES:
                 return i + 2, after
         return i + 1, forms
     # "mahdollinen yksityiskohtaiset säännöt": the next adjective agrees with the noun after it.
     adjective = _forms(nxt, _MODIFIER_CLASSES)
     if adjective and i + 2 < len(words) and _adjacent(text, words[i + 1], words[i + 2]):
-        shared = adjective & _forms(words[i + 2].text, {"nimisana"})
+        shared = adjective & _forms(words[i + 2].text, HEAD_CLASSES)
         if shared:
             return i + 2, shared
     return None
@@ -322,13 +351,15 @@ class Agreement(Checker):
         """Agreement errors in the segment."""
         words = [t for t in tokenize(seg.text) if t.is_word]
         for i, word in enumerate(words[:-1]):
-            if word.text[0].isupper() and i > 0:
-                continue  # part of a name
             modifier = _modifier(word.text)
             found = _head(words, seg.text, i) if modifier else None
             if not modifier or not found:
                 continue
             j, forms = found
+            # A capitalised modifier mid-sentence belongs to a name; inside a name of common words
+            # the parts still agree ("Lahden Teknillinen Opistossa" for "Teknillisessä Opistossa").
+            if i > 0 and word.text[0].isupper() and not words[j].text[0].isupper():
+                continue
             if self._not_attributive(words, i, j, forms, modifier):
                 continue
             case, number = sorted(forms)[0]
@@ -363,13 +394,30 @@ class Agreement(Checker):
         # "valittu puheenjohtajaksi", "tunnettu laulajana", "valmis lähtöön", "ensimmäinen vuonna":
         # a complement, not a modified noun.
         if cases <= _COMPLEMENT_CASES and (
-            participle or _is_ordinal(modifier) or modifier.get("BASEFORM") in GOVERNING_ADJECTIVES
+            participle in _PAST_PARTICIPLES
+            or _is_ordinal(modifier)
+            or modifier.get("BASEFORM") in GOVERNING_ADJECTIVES
         ):
             return True
         if participle in _VERBAL_PARTICIPLES and _after_auxiliary(words, i):
             return True  # "on osoitettu kaikille", "on otettava käyttöön": a verb form
-        if participle and cases <= _DIRECTIONAL_CASES:
-            return True  # a participle governs directional complements: "johdettu vanhemmasta"
+        # "ei todellakaan kuulu romantiikkaan": a connegative verb that looks like an adjective.
+        if any(a.get("CLASS") == "teonsana" for a in analyses(words[i].text.lower())) and any(
+            a.get("BASEFORM") == "ei" for w in words[max(0, i - 2) : i] for a in analyses(w.text.lower())
+        ):
+            return True
+        # "on past_active with an object": "sekä saanut yhtiön varautumaan" is a verb form.
+        if participle == "past_active" and ("nimento", "plural") not in forms:
+            return True
+        # "(on) toteutettava tarkoituksenmukaiset toimenpiteet": a necessive with its object, unless
+        # a determiner or an adjective makes the participle an attribute ("kaikki tarvittava toimenpiteet").
+        if participle == "present_passive" and cases <= {"nimento"}:
+            previous = analyses(words[i - 1].text.lower()) if i > 0 else ()
+            attributive = ("asemosana", "laatusana", "lukusana")
+            if not any(a.get("CLASS") in attributive or a.get("BASEFORM") == "kaikki" for a in previous):
+                return True
+        if participle in _VERBAL_PARTICIPLES and cases <= _DIRECTIONAL_CASES:
+            return True  # a verbal participle governs directional complements: "johdettu vanhemmasta"
         # "on ennen muuta liittynyt porojen": a past active participle is mostly a verb in a perfect
         # tense, its auxiliary a few words back.
         if participle == "past_active" and any(
@@ -378,6 +426,14 @@ class Agreement(Checker):
             return True
         if j + 1 < len(words):
             following = analyses(words[j + 1].text.lower()) + analyses(words[j + 1].text)
+            # "seitsemäs maailmanmestaruuden voittanut maa": after an ordinal, the noun is a complement
+            # in a participle phrase whose participle agrees with the ordinal.
+            if (
+                _is_ordinal(modifier)
+                and "nimento" not in cases
+                and any(a.get("PARTICIPLE") and _case_number(a) == NOM_SG for a in following)
+            ):
+                return True
             # "on hyvä ihmisten kanssa": a predicative adjective, the noun a postposition's complement.
             if after_copula and any(a.get("CLASS") == "suhdesana" for a in following):
                 return True
