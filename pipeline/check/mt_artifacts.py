@@ -557,3 +557,8 @@ def inflect(analysis: dict[str, str], forms: set[tuple[str, str]]) -> list[str]:
     for case, number in sorted(forms):
         out.extend(f for f in _inflect(lemma, case, number, cls) if f not in out)
     return out[:5]
+
+
+def clear_caches() -> None:
+    """Forget cached inflections (for benchmarks that time a cold start)."""
+    _inflect.cache_clear()

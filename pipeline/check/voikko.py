@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..english import is_common_word
-from ..finnish import spell, tokenize, voikko
+from ..finnish import spell, suggest, tokenize, voikko
 from ..records import Issue, Segment
 from . import Checker
 
@@ -87,7 +87,7 @@ class VoikkoSpeller(Checker):
                 continue
             name_like = word[0].isupper()
             # Suggestions for names are noise, and Voikko's suggest() is the slow part.
-            suggestions = [] if name_like else voikko().suggest(word)[:MAX_SUGGESTIONS]
+            suggestions = [] if name_like else list(suggest(word)[:MAX_SUGGESTIONS])
             yield self.issue(
                 seg,
                 tok.start,
