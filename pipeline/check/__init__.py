@@ -24,6 +24,8 @@ CHECKERS: dict[str, str] = {
     "mt-spacing": "pipeline.check.mt_artifacts:Spacing",
     "mt-untranslated": "pipeline.check.mt_artifacts:Untranslated",
     "mt-agreement": "pipeline.check.mt_artifacts:Agreement",
+    "mt-title-case": "pipeline.check.mt_artifacts:TitleCase",
+    "mt-double-finite": "pipeline.check.mt_artifacts:DoubleFinite",
 }
 DEFAULT_CHECKERS = tuple(CHECKERS)
 

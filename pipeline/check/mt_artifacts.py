@@ -16,9 +16,9 @@ from . import Checker
 
 # A space before a comma, full stop, colon, semicolon, question or exclamation mark
 # ("suosituksia ."), but not before an ellipsis or an emoticon (" :)").
-_SPACE_BEFORE = re.compile(r"(?<=\S)([ \t\u00a0]+)([,.;:!?])(?![.)(DP])(?=\s|$|[\"”»])")
+_SPACE_BEFORE = re.compile(r"(\S+)([ \t\u00a0]+)([,.;:!?])(?![.)(DP])(?=\s|$|[\"”»])")
 # A slash spaced on one side only: "tilauksesta /hankekohtaisesti", "ja/ tai".
-_LOPSIDED_SLASH = re.compile(r"(?<=\w)( /)(?=\w)|(?<=\w)(/ )(?=\w)")
+_LOPSIDED_SLASH = re.compile(r"(\w+)(?: /|/ )(\w+)")
 
 
 class Spacing(Checker):
@@ -32,25 +32,24 @@ class Spacing(Checker):
         for m in _SPACE_BEFORE.finditer(seg.text):
             yield self.issue(
                 seg,
-                m.start(1) - 1 if m.start(1) > 0 else 0,
-                m.end(2),
+                m.start(),
+                m.end(),
                 category="spacing",
                 rule="space-before-punctuation",
                 severity="error",
-                message=f"Ylimääräinen välilyönti ennen merkkiä “{m.group(2)}”.",
-                suggestions=[seg.text[m.start(1) - 1 : m.start(1)] + m.group(2)] if m.start(1) > 0 else [],
+                message=f"Ylimääräinen välilyönti ennen merkkiä “{m.group(3)}”.",
+                suggestions=[m.group(1) + m.group(3)],
             )
         for m in _LOPSIDED_SLASH.finditer(seg.text):
-            a, b = m.span(1) if m.group(1) else m.span(2)
             yield self.issue(
                 seg,
-                a - 1,
-                b + 1,
+                m.start(),
+                m.end(),
                 category="spacing",
                 rule="lopsided-slash",
                 severity="warning",
                 message="Vinoviivan välilyönnit ovat epäsymmetriset.",
-                suggestions=[seg.text[a - 1] + "/" + seg.text[b]],
+                suggestions=[f"{m.group(1)}/{m.group(2)}", f"{m.group(1)} / {m.group(2)}"],
             )
 
 
@@ -486,7 +485,7 @@ _ENDINGS: dict[tuple[str, str], tuple[str, ...]] = {
     ("tulento", "singular"): ("ksi",),
     ("vajanto", "singular"): ("tta", "ttä"),
     ("nimento", "plural"): ("t",),
-    ("omanto", "plural"): ("ien", "iden", "itten", "en", "ten", "jen", "in"),
+    ("omanto", "plural"): ("ten", "ien", "iden", "itten", "jen", "en", "in"),
     ("osanto", "plural"): ("ia", "iä", "ja", "jä", "ita", "itä"),
     ("sisaolento", "plural"): ("issa", "issä"),
     ("sisaeronto", "plural"): ("ista", "istä"),
@@ -533,8 +532,10 @@ def _stems(lemma: str) -> set[str]:
 @functools.lru_cache(maxsize=20_000)
 def _inflect(lemma: str, case: str, number: str, cls: str) -> tuple[str, ...]:
     found: list[str] = []
-    for stem in sorted(_stems(lemma)):
-        for ending in _ENDINGS.get((case, number), ()):
+    stems = sorted(_stems(lemma))
+    # Endings in order of preference ("virtuaalisten" before "virtuaalisien"), stems within each.
+    for ending in _ENDINGS.get((case, number), ()):
+        for stem in stems:
             form = stem + ending.replace("V", stem[-1]) if "V" in ending else stem + ending
             if form in found:
                 continue
@@ -562,3 +563,96 @@ def inflect(analysis: dict[str, str], forms: set[tuple[str, str]]) -> list[str]:
 def clear_caches() -> None:
     """Forget cached inflections (for benchmarks that time a cold start)."""
     _inflect.cache_clear()
+
+
+# --- casing and verb forms --------------------------------------------------------------------------
+
+
+class TitleCase(Checker):
+    """English-style Title Case in a Finnish title or heading: "Virtual Avustajat" for "Virtuaaliavustajat".
+
+    Finnish titles and headings capitalise only the first word and names. In body text a
+    capitalised common word is usually part of a name, which Voikko's own casing check reports as info.
+    """
+
+    name = "mt-title-case"
+    source = "pipeline"
+
+    def check(self, seg: Segment) -> Iterator[Issue]:
+        """Capitalised common words after the first word of a title or heading."""
+        if seg.kind not in ("title", "heading"):
+            return
+        words = [t for t in tokenize(seg.text) if t.is_word]
+        for word in words[1:]:
+            text = word.text
+            if not (text[0].isupper() and text[1:].islower()) or (text.isascii() and is_common_word(text)):
+                continue
+            if any(a.get("CLASS") in _NAME_CLASSES for a in analyses(text)):
+                continue
+            if _finnish_common_word(text.lower()):
+                yield self.issue(
+                    seg,
+                    word.start,
+                    word.end,
+                    category="casing",
+                    rule="title-case",
+                    severity="warning",
+                    message=f"Suomessa otsikon sanat kirjoitetaan pienellä: “{text.lower()}”.",
+                    suggestions=[text.lower()],
+                )
+
+
+def _finite(word: str, olla: bool) -> bool:
+    """Every reading is an affirmative finite indicative verb (of "olla", when `olla`)."""
+    found = analyses(word.lower())
+    return bool(found) and all(
+        a.get("CLASS") == "teonsana"
+        and a.get("MOOD") == "indicative"
+        and a.get("NEGATIVE") == "false"
+        and a.get("PERSON")
+        and (a.get("BASEFORM") == "olla") == olla
+        for a in found
+    )
+
+
+def _adverb(word: str) -> bool:
+    """An adverb, or an instructive that works as one ("usein", "harvoin")."""
+    found = analyses(word.lower())
+    return any(a.get("CLASS") == "seikkasana" or a.get("SIJAMUOTO") == "keinonto" for a in found) and not any(
+        a.get("CLASS") == "teonsana" for a in found
+    )
+
+
+class DoubleFinite(Checker):
+    """A finite verb right after a finite "olla": "ovat usein pidetään" for "pidetään usein" or
+    "ovat usein pidettyjä". Adverbs may stand between the two."""
+
+    name = "mt-double-finite"
+    source = "pipeline"
+
+    def check(self, seg: Segment) -> Iterator[Issue]:
+        """Finite verbs following a finite "olla"."""
+        words = [t for t in tokenize(seg.text) if t.is_word]
+        for i, word in enumerate(words):
+            if not _finite(word.text, olla=True):
+                continue
+            j = i + 1
+            while j < len(words) and _adverb(words[j].text) and _adjacent(seg.text, words[j - 1], words[j]):
+                j += 1
+            if (
+                j < len(words)
+                and _adjacent(seg.text, words[j - 1], words[j])
+                and _finite(words[j].text, olla=False)
+            ):
+                yield self.issue(
+                    seg,
+                    word.start,
+                    words[j].end,
+                    category="grammar",
+                    rule="finite-after-olla",
+                    severity="warning",
+                    message=(
+                        f"Kaksi finiittiverbiä peräkkäin: “{word.text}” ja “{words[j].text}”; "
+                        "jälkimmäisen pitäisi olla partisiippi tai infinitiivi, tai “olla” on liikaa."
+                    ),
+                )
