@@ -24,7 +24,7 @@ endif
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all setup venv system-packages test lint format bench bench-segment bench-check clean help lock check-venv
+.PHONY: all setup venv system-packages test lint format bench bench-segment bench-check bench-align clean help lock check-venv
 
 all: $(SEGMENTS) $(ISSUES) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
 
@@ -70,13 +70,16 @@ format: check-venv ## Apply ruff's formatter and safe fixes
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: bench-segment bench-check ## Run every benchmark and print its figures
+bench: bench-segment bench-check bench-align ## Run every benchmark and print its figures
 
 bench-segment: check-venv ## Segmentation accuracy (TDT dev) and throughput beside Voikko's splitter
 	$(PY) bench/bench_segment.py --shared $(SHARED)
 
 bench-check: check-venv ## Finnish checks: MT-artifact recall and false alarms beside plain Voikko, and time
 	$(PY) bench/bench_check.py --shared $(SHARED)
+
+bench-align: check-venv ## Reference alignment (align-ref) on the PUD set beside Gale-Church
+	$(PY) bench/bench_align.py --shared $(SHARED)
 
 clean: ## Remove generated outputs (outputs/ keeps its README)
 	find $(OUT) -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__, check, io, segment, stages
+from . import __version__, align, check, io, segment, stages
 from .errors import PipelineError
 
 log = logging.getLogger("pipeline")
@@ -59,6 +59,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_align_ref(args: argparse.Namespace) -> int:
+    """Align a Finnish text with an English reference (JSONL beads, hunalign-style ladder)."""
+    beads = align.run_reference(args.fi, args.en, None, presegmented=args.presegmented)
+    _emit_jsonl([b.to_dict() for b in beads], args.out)
+    if args.out is not None:
+        log.info("%s + %s: %d beads -> %s", args.fi, args.en, len(beads), args.out)
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run every stage built so far on one document."""
     source: Path = args.file
@@ -102,6 +111,19 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="NAME",
         help=f"use only this checker (repeatable); one of: {', '.join(check.CHECKERS)}",
+    )
+
+    p = add("align-ref", cmd_align_ref)
+    p.add_argument("fi", type=Path, metavar="FI", help="the Finnish text")
+    p.add_argument("en", type=Path, metavar="EN", help="the English reference")
+    p.add_argument(
+        "--presegmented",
+        action="store_true",
+        help="one sentence per line, a blank line ends a document; beads give line numbers "
+        "(non-blank lines from 0). Without it both texts are segmented and beads give sentence numbers.",
+    )
+    p.add_argument(
+        "-o", "--out", type=Path, metavar="OUT", help="write JSONL here (atomically); default stdout"
     )
 
     p = add("run", cmd_run)

@@ -10,6 +10,12 @@ from .errors import PipelineError
 
 WORD_LISTS = ("/usr/share/dict/american-english", "/usr/share/dict/british-english")
 ENV_VAR = "PIPELINE_ENGLISH_WORDS"
+# English function words: a capitalised phrase with one of these is a title or a name
+# ("Royal Academy of Music"); the aligner ignores them.
+ENGLISH_FUNCTION_WORDS = frozenset(
+    "a an the of in on at to for and or with from by as into onto over under about is are was be been "
+    "it its you your i me my we our he she they his her their this that not do does no so if up out".split()
+)
 
 
 class LexiconUnavailable(PipelineError):

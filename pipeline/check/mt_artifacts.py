@@ -9,7 +9,7 @@ import functools
 import re
 from collections.abc import Iterator
 
-from ..english import is_common_word, is_name
+from ..english import ENGLISH_FUNCTION_WORDS, is_common_word, is_name
 from ..finnish import Token, analyses, spell, tokenize
 from ..records import Issue, Segment
 from . import Checker
@@ -58,12 +58,6 @@ class Spacing(Checker):
 _ASCII_WORD = re.compile(r"^[A-Za-z]{2,}$|^[AI]$")
 _NAME_CLASSES = {"nimi", "etunimi", "sukunimi", "paikannimi"}
 _NP_CLASSES = {"nimisana", "laatusana", "nimisana_laatusana"}
-# English function words: a capitalised phrase with one of these is a title or a name
-# ("Royal Academy of Music", "Walking in the Air"), not a term left untranslated.
-ENGLISH_FUNCTION_WORDS = frozenset(
-    "a an the of in on at to for and or with from by as into onto over under about is are was be been "
-    "it its you your i me my we our he she they his her their this that not do does no so if up out".split()
-)
 _QUOTES_BEFORE = "”“\"'«»‘’("
 
 
