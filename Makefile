@@ -16,6 +16,7 @@ DOCS := $(patsubst $(CORPUS)/%.fi.txt,%,$(wildcard $(CORPUS)/*.fi.txt))
 PIPELINE_SRC := pyproject.toml $(wildcard pipeline/*.py pipeline/*/*.py)
 SEGMENTS := $(DOCS:%=$(OUT)/%/segments.jsonl)
 ISSUES := $(DOCS:%=$(OUT)/%/issues.jsonl)
+CLEANED := $(DOCS:%=$(OUT)/%/cleaned.fi.txt)
 
 # Without the virtual environment, every target that needs it stops with one clear line.
 ifeq ($(wildcard $(STAMP)),)
@@ -26,13 +27,17 @@ endif
 .DELETE_ON_ERROR:
 .PHONY: all setup venv system-packages test lint format bench bench-segment bench-check bench-align clean help lock check-venv
 
-all: $(SEGMENTS) $(ISSUES) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
+all: $(SEGMENTS) $(ISSUES) $(CLEANED) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
 
 $(OUT)/%/segments.jsonl: $(CORPUS)/%.fi.txt $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q segment $< -o $@
 
 $(OUT)/%/issues.jsonl: $(OUT)/%/segments.jsonl $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q check $< -o $@
+
+$(OUT)/%/cleaned.fi.txt $(OUT)/%/changes.jsonl: $(CORPUS)/%.fi.txt $(OUT)/%/segments.jsonl $(OUT)/%/issues.jsonl \
+		$(wildcard $(CORPUS)/glossary.tsv) $(PIPELINE_SRC) | $(NEED_VENV)
+	$(PY) -m pipeline -q run $< --out-dir $(@D) --stage clean
 
 check-venv:
 	@test -x $(PY) -a -f $(STAMP) || { echo "make: $(VENV) is missing or incomplete: run 'make setup' first" >&2; exit 1; }
