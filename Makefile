@@ -17,6 +17,9 @@ PIPELINE_SRC := pyproject.toml $(wildcard pipeline/*.py pipeline/*/*.py)
 SEGMENTS := $(DOCS:%=$(OUT)/%/segments.jsonl)
 ISSUES := $(DOCS:%=$(OUT)/%/issues.jsonl)
 CLEANED := $(DOCS:%=$(OUT)/%/cleaned.fi.txt)
+# Only documents with a comparison schema (corpus/<doc>.schema.yaml) get the role-attribute tables.
+SCHEMA_DOCS := $(patsubst $(CORPUS)/%.schema.yaml,%,$(wildcard $(CORPUS)/*.schema.yaml))
+ATTRIBUTES := $(foreach d,$(filter $(DOCS),$(SCHEMA_DOCS)),$(OUT)/$(d)/role_attributes.csv)
 
 # Without the virtual environment, every target that needs it stops with one clear line.
 ifeq ($(wildcard $(STAMP)),)
@@ -27,7 +30,7 @@ endif
 .DELETE_ON_ERROR:
 .PHONY: all setup venv system-packages test lint format bench bench-segment bench-check bench-align clean help lock check-venv
 
-all: $(SEGMENTS) $(ISSUES) $(CLEANED) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
+all: $(SEGMENTS) $(ISSUES) $(CLEANED) $(ATTRIBUTES) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
 
 $(OUT)/%/segments.jsonl: $(CORPUS)/%.fi.txt $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q segment $< -o $@
@@ -38,6 +41,10 @@ $(OUT)/%/issues.jsonl: $(OUT)/%/segments.jsonl $(PIPELINE_SRC) | $(NEED_VENV)
 $(OUT)/%/cleaned.fi.txt $(OUT)/%/changes.jsonl: $(CORPUS)/%.fi.txt $(OUT)/%/segments.jsonl $(OUT)/%/issues.jsonl \
 		$(wildcard $(CORPUS)/glossary.tsv) $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q run $< --out-dir $(@D) --stage clean
+
+$(OUT)/%/role_attributes.csv $(OUT)/%/role_attributes.parquet $(OUT)/%/comparison.csv $(OUT)/%/comparison.md: \
+		$(CORPUS)/%.schema.yaml $(OUT)/%/segments.jsonl $(OUT)/%/changes.jsonl $(PIPELINE_SRC) | $(NEED_VENV)
+	$(PY) -m pipeline -q run $(CORPUS)/$*.fi.txt --out-dir $(@D) --stage attributes
 
 check-venv:
 	@test -x $(PY) -a -f $(STAMP) || { echo "make: $(VENV) is missing or incomplete: run 'make setup' first" >&2; exit 1; }

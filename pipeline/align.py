@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import gzip
-import itertools
 import math
 import os
 import re
@@ -22,7 +21,7 @@ from pathlib import Path
 from . import io
 from .english import ENGLISH_FUNCTION_WORDS
 from .errors import InputError, PipelineError
-from .finnish import analyses, tokenize
+from .finnish import analyses, compound_parts, tokenize
 from .records import Record
 from .segment import segment_text
 
@@ -155,29 +154,9 @@ def _fi_word_keys(word: str) -> frozenset[str] | None:
         lemma = a.get("BASEFORM", "").lower()
         keys.add("=" + lemma)
         keys |= table.get(lemma, frozenset())
-        for part in _compound_parts(lemma, a.get("STRUCTURE", "")):
+        for part in compound_parts(lemma, a.get("STRUCTURE", "")):
             keys |= table.get(part, frozenset())
     return frozenset(keys)
-
-
-def _compound_parts(lemma: str, structure: str) -> list[str]:
-    """The parts of a compound lemma, cut where Voikko's STRUCTURE starts a new word part.
-
-    "virtuaaliavustaja" with "=ppppppppp=ppppppppp" gives "virtuaali", "avustaja": the earlier
-    parts are spelt in the lemma as in the word form, so the cut positions carry over.
-    """
-    cuts: list[int] = []
-    position = 0
-    for ch in structure:
-        if ch == "=":
-            cuts.append(position)
-        else:
-            position += 1
-    cuts = [c for c in cuts if 0 < c < len(lemma)]
-    if not cuts:
-        return []
-    bounds = [0, *cuts, len(lemma)]
-    return [lemma[a:b].strip("-") for a, b in itertools.pairwise(bounds) if b - a > 1]
 
 
 def fi_keys(sentence: str) -> _Keys:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,6 +85,26 @@ def analyses(word: str) -> tuple[dict[str, str], ...]:
 def spell(word: str) -> bool:
     """Whether Voikko accepts `word`."""
     return bool(voikko().spell(word))
+
+
+def compound_parts(lemma: str, structure: str) -> list[str]:
+    """The parts of a compound lemma, cut where Voikko's STRUCTURE starts a new word part.
+
+    "virtuaaliavustaja" with "=ppppppppp=ppppppppp" gives "virtuaali", "avustaja": the earlier
+    parts are spelt in the lemma as in the word form, so the cut positions carry over.
+    """
+    cuts: list[int] = []
+    position = 0
+    for ch in structure:
+        if ch == "=":
+            cuts.append(position)
+        else:
+            position += 1
+    cuts = [c for c in cuts if 0 < c < len(lemma)]
+    if not cuts:
+        return []
+    bounds = [0, *cuts, len(lemma)]
+    return [lemma[a:b].strip("-") for a, b in itertools.pairwise(bounds) if b - a > 1]
 
 
 def clear_caches() -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import check, clean, segment
+from . import attributes, check, clean, segment
 from .errors import ConfigError
 
 
@@ -39,6 +39,12 @@ STAGES: dict[str, Stage] = {
         build=clean.run,
         help="safe fixes applied to the Finnish text (reads segments.jsonl, issues.jsonl, glossary.tsv)",
     ),
+    "attributes": Stage(
+        name="attributes",
+        outputs=attributes.OUTPUTS,
+        build=attributes.run,
+        help="role-attribute table and comparison (reads <doc>.schema.yaml, segments, changes, translations)",
+    ),
 }
 
 
@@ -55,5 +61,5 @@ def run_document(source: Path, out_dir: Path, names: list[str] | None = None) ->
     written: list[Path] = []
     for stage in [get_stage(n) for n in names] if names else STAGES.values():
         stage.build(source, out_dir)
-        written.extend(out_dir / o for o in stage.outputs)
+        written.extend(out_dir / o for o in stage.outputs if (out_dir / o).exists())
     return written

@@ -377,11 +377,15 @@ class Agreement(Checker):
         words: list[Token], i: int, j: int, forms: set[tuple[str, str]], modifier: dict[str, str]
     ) -> bool:
         """Readings where the nominative modifier is right: predicative, a complement, a verb form."""
-        after_copula = i > 0 and any(
-            a.get("BASEFORM") in _COPULAS for a in analyses(words[i - 1].text.lower())
+        after_copula = _after_auxiliary(words, i) or (
+            i >= 3 and _is_auxiliary(words[i - 3]) and all(_adverbial(w.text) for w in words[i - 2 : i])
         )
-        participle = modifier.get("PARTICIPLE")
+        # "on erittäin uskollinen omistajalleen", "on vaarallinen ihmisille": a predicative adjective
+        # with its complement in a directional case.
         cases = {case for case, _ in forms}
+        if after_copula and cases <= _DIRECTIONAL_CASES:
+            return True
+        participle = modifier.get("PARTICIPLE")
         if cases <= _RARE_HEAD_CASES:
             return True
         # "valittu puheenjohtajaksi", "tunnettu laulajana", "valmis lähtöön", "ensimmäinen vuonna":
@@ -445,6 +449,14 @@ class Agreement(Checker):
 def _is_auxiliary(word: Token) -> bool:
     """A form of "olla", "ei" or another copula."""
     return any(a.get("BASEFORM") in _COPULAS | {"ei"} for a in analyses(word.text.lower()))
+
+
+def _adverbial(word: str) -> bool:
+    """An adverb ("erittäin", "myös") or an instructive used as one."""
+    found = analyses(word.lower())
+    return bool(found) and all(
+        a.get("CLASS") in ("seikkasana", "kieltosana") or a.get("SIJAMUOTO") == "keinonto" for a in found
+    )
 
 
 def _after_auxiliary(words: list[Token], i: int) -> bool:
