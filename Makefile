@@ -16,6 +16,7 @@ DOCS := $(patsubst $(CORPUS)/%.fi.txt,%,$(wildcard $(CORPUS)/*.fi.txt))
 PIPELINE_SRC := pyproject.toml $(wildcard pipeline/*.py pipeline/*/*.py)
 SEGMENTS := $(DOCS:%=$(OUT)/%/segments.jsonl)
 ISSUES := $(DOCS:%=$(OUT)/%/issues.jsonl)
+ISSUES_EN := $(DOCS:%=$(OUT)/%/issues.en.jsonl)
 
 # Without the virtual environment, every target that needs it stops with one clear line.
 ifeq ($(wildcard $(STAMP)),)
@@ -24,9 +25,10 @@ endif
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all setup venv system-packages test lint format bench bench-segment clean help lock check-venv
+.PHONY: all setup venv system-packages languagetool test lint format bench bench-segment bench-languagetool \
+	clean help lock check-venv
 
-all: $(SEGMENTS) $(ISSUES) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
+all: $(SEGMENTS) $(ISSUES) $(ISSUES_EN) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
 
 $(OUT)/%/segments.jsonl: $(CORPUS)/%.fi.txt $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q segment $< -o $@
@@ -34,15 +36,25 @@ $(OUT)/%/segments.jsonl: $(CORPUS)/%.fi.txt $(PIPELINE_SRC) | $(NEED_VENV)
 $(OUT)/%/issues.jsonl: $(OUT)/%/segments.jsonl $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q check $< -o $@
 
+# English checks on the translate stage's output. Until a translations.jsonl exists the stage writes
+# empty outputs and warns; once it exists it is a prerequisite (the wildcard), so it reruns check-en.
+.SECONDEXPANSION:
+$(OUT)/%/issues.en.jsonl: $(OUT)/%/segments.jsonl $$(wildcard $(OUT)/$$*/translations.jsonl) $(PIPELINE_SRC) \
+		| $(NEED_VENV)
+	$(PY) -m pipeline -q run $(CORPUS)/$*.fi.txt --out-dir $(OUT)/$* --stage check-en
+
 check-venv:
 	@test -x $(PY) -a -f $(STAMP) || { echo "make: $(VENV) is missing or incomplete: run 'make setup' first" >&2; exit 1; }
 
-setup: system-packages venv ## Install everything a fresh Debian 12 machine needs (safe to rerun)
+setup: system-packages venv languagetool ## Install everything a fresh Debian 12 machine needs (safe to rerun)
 
-system-packages: ## Install the Debian packages (Voikko, its Finnish dictionary, python3-venv)
+system-packages: ## Install the Debian packages (Voikko, its Finnish dictionary, python3-venv, Java, Maven)
 	tools/setup-system.sh
 
 venv: $(STAMP) ## Create .venv with the locked dependencies (requirements.lock) and the package
+
+languagetool: $(STAMP) ## Install LanguageTool for the English checks (its download, else Maven); safe to rerun
+	$(PY) tools/languagetool/provision.py
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -70,10 +82,13 @@ format: check-venv ## Apply ruff's formatter and safe fixes
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: bench-segment ## Run every benchmark and print its figures
+bench: bench-segment bench-languagetool ## Run every benchmark and print its figures
 
 bench-segment: check-venv ## Segmentation accuracy (TDT dev) and throughput beside Voikko's splitter
 	$(PY) bench/bench_segment.py --shared $(SHARED)
+
+bench-languagetool: check-venv ## LanguageTool start-up time; checks per second per paragraph vs per sentence
+	$(PY) bench/bench_languagetool.py --shared $(SHARED)
 
 clean: ## Remove generated outputs (outputs/ keeps its README)
 	find $(OUT) -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import check, segment
+from .check import languagetool
 from .errors import ConfigError
 
 
@@ -32,6 +33,12 @@ STAGES: dict[str, Stage] = {
         outputs=("issues.jsonl",),
         build=lambda source, out_dir: check.run(out_dir / "segments.jsonl", out_dir / "issues.jsonl"),
         help="Finnish checks: Voikko grammar and spelling (reads segments.jsonl)",
+    ),
+    "check-en": Stage(
+        name="check-en",
+        outputs=("issues.en.jsonl", "cleaned.en.txt", "changes.en.jsonl"),
+        build=lambda source, out_dir: languagetool.run_stage(out_dir / "translations.jsonl", out_dir),
+        help="English checks: LanguageTool on translations.jsonl (skipped, with a warning, until it exists)",
     ),
 }
 
