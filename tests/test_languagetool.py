@@ -328,18 +328,24 @@ def test_stage_on_translations(shared: lt.LanguageToolServer, tmp_path: Path) ->
 # --- lifecycle -------------------------------------------------------------------------------------
 
 
+def run_server_then_raise(exc: type[BaseException], pids: list[int]) -> None:
+    """Start a server, check it listens on the loopback address only, then fail inside its block."""
+    with lt.LanguageToolServer(warm_up=False) as srv:
+        assert srv.pid is not None and pid_alive(srv.pid)
+        pids.append(srv.pid)
+        port = int(srv.url.rsplit(":", 1)[1].strip("/"))
+        # 127.0.0.1, possibly shown as an IPv4-mapped IPv6 address; never a public address.
+        assert listening_addresses(port)
+        assert listening_addresses(port) <= {"0100007F", "0000000000000000FFFF00000100007F"}
+        raise exc
+
+
 @pytest.mark.parametrize("exc", [KeyboardInterrupt, RuntimeError])
 def test_server_stops_on_interrupt_and_error(exc: type[BaseException]) -> None:
-    pid = None
-    with pytest.raises(exc), lt.LanguageToolServer(warm_up=False) as srv:
-        pid = srv.pid
-        assert pid is not None and pid_alive(pid)
-        port = int(srv.url.rsplit(":", 1)[1].strip("/"))
-        # Bound to the loopback address only (127.0.0.1, possibly as an IPv4-mapped IPv6 address).
-        assert listening_addresses(port) <= {"0100007F", "0000000000000000FFFF00000100007F"}
-        assert listening_addresses(port)
-        raise exc
-    assert pid is not None and not pid_alive(pid)
+    pids: list[int] = []
+    with pytest.raises(exc):
+        run_server_then_raise(exc, pids)
+    assert len(pids) == 1 and not pid_alive(pids[0])
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
@@ -386,17 +392,20 @@ def test_second_server_death_ends_the_run_and_keeps_finished_work(tmp_path: Path
     out = tmp_path / "issues.jsonl"
     out.write_text("previous\n", encoding="utf-8")
     with lt.LanguageToolServer(warm_up=False) as own, lt.use_server(own):
+        assert own.pid is not None
+        os.kill(own.pid, signal.SIGKILL)  # dies before the first paragraph: restarted
 
-        def kill(done: int) -> None:
+        def kill(done: int) -> None:  # and dies again after it
             assert own.pid is not None
             os.kill(own.pid, signal.SIGKILL)
 
         with pytest.raises(lt.ServerDied) as info:
             lt.run(src, lt.Outputs(out), after_batch=kill)
+        assert own.restarts == 1
     message = str(info.value)
     assert "\n" not in message
-    assert "failed again after a restart" in message and "2 of 4 paragraphs were checked" in message
+    assert "failed again after a restart" in message and "1 of 4 paragraphs were checked" in message
     assert f"results so far in {out}.partial" in message
     assert out.read_text(encoding="utf-8") == "previous\n"  # the output is not half-written
     partial = io.read_jsonl(f"{out}.partial")
-    assert {r["segment"] for r in partial} == {"doc:p000", "doc:p001"}
+    assert {r["segment"] for r in partial} == {"doc:p000"}

@@ -188,6 +188,7 @@ class LanguageToolServer:
         startup_timeout: float | None = None,
         warm_up: bool = True,
         jvm_options: Sequence[str] | None = None,
+        pipeline_caching: bool = True,
     ) -> None:
         self.owned = url is None
         self._url = url.rstrip("/") + "/" if url else ""
@@ -198,6 +199,7 @@ class LanguageToolServer:
             float(env_timeout) if env_timeout else DEFAULT_STARTUP_TIMEOUT
         )
         self.warm_up = warm_up
+        self.pipeline_caching = pipeline_caching
         env_opts = os.environ.get(ENV_JAVA_OPTS)
         self.jvm_options = tuple(
             jvm_options if jvm_options is not None else env_opts.split() if env_opts else DEFAULT_JAVA_OPTS
@@ -248,7 +250,8 @@ class LanguageToolServer:
         self._workdir = Path(tempfile.mkdtemp(prefix="pipeline-languagetool-"))
         config = self._workdir / "server.properties"
         # pipelineCaching keeps LanguageTool's per-language rule pipelines between requests.
-        config.write_text("pipelineCaching=true\nmaxPipelinePoolSize=4\n", encoding="utf-8")
+        caching = "pipelineCaching=true\nmaxPipelinePoolSize=4\n" if self.pipeline_caching else ""
+        config.write_text(caching, encoding="utf-8")
         self._install_signal_handler()
         atexit.register(self.stop)
         for attempt in range(3):  # another process may take the free port before the JVM binds it
