@@ -409,3 +409,19 @@ def test_second_server_death_ends_the_run_and_keeps_finished_work(tmp_path: Path
     assert out.read_text(encoding="utf-8") == "previous\n"  # the output is not half-written
     partial = io.read_jsonl(f"{out}.partial")
     assert {r["segment"] for r in partial} == {"doc:p000"}
+
+
+def test_existing_server_that_dies_is_not_restarted(tmp_path: Path) -> None:
+    src = write_text_file(tmp_path, PARAGRAPHS)
+    with lt.LanguageToolServer(warm_up=False) as own, lt.LanguageToolServer(url=own.url) as external:
+        assert not external.owned and external.pid is None
+
+        def kill(done: int) -> None:
+            assert own.pid is not None
+            os.kill(own.pid, signal.SIGKILL)
+
+        with lt.use_server(external), pytest.raises(lt.ServerDied, match="LT_SERVER_URL: the server stopped"):
+            lt.run(src, lt.Outputs(tmp_path / "issues.jsonl"), after_batch=kill)
+        assert external.restarts == 0
+    assert not (tmp_path / "issues.jsonl").exists()
+    assert {r["segment"] for r in io.read_jsonl(tmp_path / "issues.jsonl.partial")} == {"doc:p000"}

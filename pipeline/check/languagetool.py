@@ -530,7 +530,11 @@ def check_batches(
                     issues = [_crash_issue(doc, pieces[0], exc)]
                     break
                 done = f"{number} of {len(batches)} paragraphs were checked"
-                if server.restarts >= 1 or not server.owned:
+                if not server.owned:  # not ours to restart
+                    raise ServerDied(
+                        f"{ENV_URL}: the server stopped answering ({exc}); {done}", number
+                    ) from None
+                if server.restarts >= 1:
                     raise ServerDied(
                         f"LanguageTool server failed again after a restart ({exc}); {done}", number
                     ) from None
