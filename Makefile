@@ -20,6 +20,7 @@ CLEANED := $(DOCS:%=$(OUT)/%/cleaned.fi.txt)
 # Only documents with a comparison schema (corpus/<doc>.schema.yaml) get the role-attribute tables.
 SCHEMA_DOCS := $(patsubst $(CORPUS)/%.schema.yaml,%,$(wildcard $(CORPUS)/*.schema.yaml))
 ATTRIBUTES := $(foreach d,$(filter $(DOCS),$(SCHEMA_DOCS)),$(OUT)/$(d)/role_attributes.csv)
+ISSUES_EN := $(DOCS:%=$(OUT)/%/issues.en.jsonl)
 
 # Without the virtual environment, every target that needs it stops with one clear line.
 ifeq ($(wildcard $(STAMP)),)
@@ -28,9 +29,10 @@ endif
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all setup venv system-packages test lint format bench bench-segment bench-check bench-align clean help lock check-venv
+.PHONY: all setup venv system-packages languagetool test lint format bench bench-segment bench-check \
+	bench-align bench-languagetool clean help lock check-venv
 
-all: $(SEGMENTS) $(ISSUES) $(CLEANED) $(ATTRIBUTES) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
+all: $(SEGMENTS) $(ISSUES) $(CLEANED) $(ATTRIBUTES) $(ISSUES_EN) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
 
 $(OUT)/%/segments.jsonl: $(CORPUS)/%.fi.txt $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q segment $< -o $@
@@ -45,16 +47,25 @@ $(OUT)/%/cleaned.fi.txt $(OUT)/%/changes.jsonl: $(CORPUS)/%.fi.txt $(OUT)/%/segm
 $(OUT)/%/role_attributes.csv $(OUT)/%/role_attributes.parquet $(OUT)/%/comparison.csv $(OUT)/%/comparison.md: \
 		$(CORPUS)/%.schema.yaml $(OUT)/%/segments.jsonl $(OUT)/%/changes.jsonl $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q run $(CORPUS)/$*.fi.txt --out-dir $(@D) --stage attributes
+# English checks on the translate stage's output. Until a translations.jsonl exists the stage writes
+# empty outputs and warns; once it exists it is a prerequisite (the wildcard), so it reruns check-en.
+.SECONDEXPANSION:
+$(OUT)/%/issues.en.jsonl: $(OUT)/%/segments.jsonl $$(wildcard $(OUT)/$$*/translations.jsonl) $(PIPELINE_SRC) \
+		| $(NEED_VENV)
+	$(PY) -m pipeline -q run $(CORPUS)/$*.fi.txt --out-dir $(OUT)/$* --stage check-en
 
 check-venv:
 	@test -x $(PY) -a -f $(STAMP) || { echo "make: $(VENV) is missing or incomplete: run 'make setup' first" >&2; exit 1; }
 
-setup: system-packages venv ## Install everything a fresh Debian 12 machine needs (safe to rerun)
+setup: system-packages venv languagetool ## Install everything a fresh Debian 12 machine needs (safe to rerun)
 
-system-packages: ## Install the Debian packages (Voikko, its Finnish dictionary, python3-venv)
+system-packages: ## Install the Debian packages (Voikko, its Finnish dictionary, python3-venv, Java, Maven)
 	tools/setup-system.sh
 
 venv: $(STAMP) ## Create .venv with the locked dependencies (requirements.lock) and the package
+
+languagetool: $(STAMP) ## Install LanguageTool for the English checks (its download, else Maven); safe to rerun
+	$(PY) tools/languagetool/provision.py
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -82,7 +93,7 @@ format: check-venv ## Apply ruff's formatter and safe fixes
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: bench-segment bench-check bench-align ## Run every benchmark and print its figures
+bench: bench-segment bench-check bench-align bench-languagetool ## Run every benchmark and print its figures
 
 bench-segment: check-venv ## Segmentation accuracy (TDT dev) and throughput beside Voikko's splitter
 	$(PY) bench/bench_segment.py --shared $(SHARED)
@@ -92,9 +103,11 @@ bench-check: check-venv ## Finnish checks: MT-artifact recall and false alarms b
 
 bench-align: check-venv ## Reference alignment (align-ref) on the PUD set beside Gale-Church
 	$(PY) bench/bench_align.py --shared $(SHARED)
+bench-languagetool: check-venv ## LanguageTool start-up time; checks per second per paragraph vs per sentence
+	$(PY) bench/bench_languagetool.py --shared $(SHARED)
 
 clean: ## Remove generated outputs (outputs/ keeps its README)
 	find $(OUT) -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
 
 help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | awk -F'\t' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | awk -F'\t' '{printf "  %-19s %s\n", $$1, $$2}'

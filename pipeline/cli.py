@@ -6,12 +6,14 @@ Usage errors (a bad option, a missing argument) exit with code 2, as argparse do
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__, align, check, clean, io, segment, stages
+from .check import languagetool
 from .errors import PipelineError
 
 log = logging.getLogger("pipeline")
@@ -81,6 +83,21 @@ def cmd_align_ref(args: argparse.Namespace) -> int:
     _emit_jsonl([b.to_dict() for b in beads], args.out)
     if args.out is not None:
         log.info("%s + %s: %d beads -> %s", args.fi, args.en, len(beads), args.out)
+    return 0
+
+
+def cmd_check_en(args: argparse.Namespace) -> int:
+    """Check English with LanguageTool: a text (blank lines separate paragraphs) or translations JSONL."""
+    outputs = languagetool.Outputs(issues=args.out, cleaned=args.clean, changes=args.changes)
+    if args.out is None:
+        # Issues go to stdout; the cleaned text and changes only where asked for.
+        result = languagetool.run(args.file, dataclasses.replace(outputs, issues=None))
+        _emit_jsonl([i.to_dict() for i in languagetool.sorted_issues(result.issues)], None)
+    else:
+        result = languagetool.run(args.file, outputs)
+        log.info("%s: %d issues -> %s", args.file, len(result.issues), args.out)
+    if args.clean is not None:
+        log.info("%s: %d safe corrections -> %s", args.file, len(result.changes), args.clean)
     return 0
 
 
@@ -154,6 +171,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-o", "--out", type=Path, metavar="OUT", help="write JSONL here (atomically); default stdout"
     )
+    p = add("check-en", cmd_check_en)
+    p.add_argument(
+        "file", type=Path, metavar="FILE", help="an English text file, or a translations .jsonl file"
+    )
+    p.add_argument(
+        "-o",
+        "--out",
+        type=Path,
+        metavar="OUT",
+        help="write issues as JSONL here (atomically); default stdout",
+    )
+    p.add_argument(
+        "--clean", type=Path, metavar="OUT", help="write the English with safe corrections applied here"
+    )
+    p.add_argument("--changes", type=Path, metavar="OUT", help="write every applied correction here (JSONL)")
 
     p = add("run", cmd_run)
     p.add_argument("file", type=Path, metavar="FILE", help="a corpus file such as corpus/<doc>.fi.txt")

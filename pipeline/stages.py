@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import attributes, check, clean, segment
+from .check import languagetool
 from .errors import ConfigError
 
 
@@ -44,6 +45,12 @@ STAGES: dict[str, Stage] = {
         outputs=attributes.OUTPUTS,
         build=attributes.run,
         help="role-attribute table and comparison (reads <doc>.schema.yaml, segments, changes, translations)",
+    ),
+    "check-en": Stage(
+        name="check-en",
+        outputs=("issues.en.jsonl", "cleaned.en.txt", "changes.en.jsonl"),
+        build=lambda source, out_dir: languagetool.run_stage(out_dir / "translations.jsonl", out_dir),
+        help="English checks: LanguageTool on translations.jsonl (skipped, with a warning, until it exists)",
     ),
 }
 

@@ -18,6 +18,18 @@ for pkg in $PACKAGES; do
     esac
 done
 
+# LanguageTool 6.x (English checks) runs on Java >= 17 and is assembled with Maven where its own
+# download is not possible (make languagetool). Checked by command, not package name: any Java >= 17
+# will do. default-jre-headless is Java 17 on Debian 12 (21 on Debian 13).
+java_major=$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1)
+if [ "${java_major:-0}" -lt 17 ]; then
+    missing="$missing default-jre-headless"
+fi
+if ! command -v mvn >/dev/null 2>&1; then
+    missing="$missing maven"
+fi
+PACKAGES="$PACKAGES java>=17 mvn"
+
 if [ -z "$missing" ]; then
     echo "setup: Debian packages present:$(printf ' %s' $PACKAGES)"
     exit 0
