@@ -16,6 +16,12 @@ DOCS := $(patsubst $(CORPUS)/%.fi.txt,%,$(wildcard $(CORPUS)/*.fi.txt))
 PIPELINE_SRC := pyproject.toml $(wildcard pipeline/*.py pipeline/*/*.py)
 SEGMENTS := $(DOCS:%=$(OUT)/%/segments.jsonl)
 ISSUES := $(DOCS:%=$(OUT)/%/issues.jsonl)
+TRANSLATIONS := $(DOCS:%=$(OUT)/%/translations.jsonl)
+# Argos's package directory, as Argos resolves it (unless its settings.json says otherwise):
+# translations are redone when a package is installed or removed there.
+ARGOS_PACKAGES_DIR ?= $(or $(XDG_DATA_HOME),$(HOME)/.local/share)/argos-translate/packages
+ARGOS_MODELS ?=
+TRANSLATE_FLAGS ?=
 
 # Without the virtual environment, every target that needs it stops with one clear line.
 ifeq ($(wildcard $(STAMP)),)
@@ -24,9 +30,9 @@ endif
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all setup venv system-packages test lint format bench bench-segment clean help lock check-venv
+.PHONY: all setup venv system-packages models test lint format bench bench-segment bench-translate clean help lock check-venv
 
-all: $(SEGMENTS) $(ISSUES) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
+all: $(SEGMENTS) $(ISSUES) $(TRANSLATIONS) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
 
 $(OUT)/%/segments.jsonl: $(CORPUS)/%.fi.txt $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q segment $< -o $@
@@ -34,10 +40,19 @@ $(OUT)/%/segments.jsonl: $(CORPUS)/%.fi.txt $(PIPELINE_SRC) | $(NEED_VENV)
 $(OUT)/%/issues.jsonl: $(OUT)/%/segments.jsonl $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q check $< -o $@
 
+# Not -q: a missing model is a warning worth seeing, and a terminal shows a progress bar.
+$(OUT)/%/translations.jsonl: $(OUT)/%/segments.jsonl $(PIPELINE_SRC) $(wildcard $(ARGOS_PACKAGES_DIR)) | $(NEED_VENV)
+	$(PY) -m pipeline translate $< -o $@ $(TRANSLATE_FLAGS)
+
 check-venv:
 	@test -x $(PY) -a -f $(STAMP) || { echo "make: $(VENV) is missing or incomplete: run 'make setup' first" >&2; exit 1; }
 
 setup: system-packages venv ## Install everything a fresh Debian 12 machine needs (safe to rerun)
+	@$(PY) -m pipeline models install $(ARGOS_MODELS) || echo "setup: no Argos translation model could be" \
+		"installed (see above); setup goes on, and the translate stage records 'skipped' until 'make models' succeeds" >&2
+
+models: check-venv ## Install the fi→en and en→fi Argos packages: from the package index, or ARGOS_MODELS="a.argosmodel b.argosmodel"
+	$(PY) -m pipeline models install $(ARGOS_MODELS)
 
 system-packages: ## Install the Debian packages (Voikko, its Finnish dictionary, python3-venv)
 	tools/setup-system.sh
@@ -55,8 +70,8 @@ $(STAMP): requirements.lock pyproject.toml | $(UV)
 	touch $@
 
 lock: | $(UV) ## Re-resolve requirements.lock from pyproject.toml (then commit it)
-	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --universal \
-		--python-version 3.11 --quiet -o requirements.lock
+	$(UV) pip compile pyproject.toml tools/argos/requirements.in --excludes tools/argos/excludes.txt \
+		--extra dev --generate-hashes --universal --python-version 3.11 --quiet -o requirements.lock
 
 test: check-venv ## Run the test suite (real Voikko; nothing is downloaded)
 	$(PY) -m pytest
@@ -70,10 +85,13 @@ format: check-venv ## Apply ruff's formatter and safe fixes
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: bench-segment ## Run every benchmark and print its figures
+bench: bench-segment bench-translate ## Run every benchmark and print its figures
 
 bench-segment: check-venv ## Segmentation accuracy (TDT dev) and throughput beside Voikko's splitter
 	$(PY) bench/bench_segment.py --shared $(SHARED)
+
+bench-translate: check-venv ## Batched translation vs an Argos-style per-paragraph loop (tiny test package), warm cache
+	$(PY) bench/bench_translate.py --shared $(SHARED)
 
 clean: ## Remove generated outputs (outputs/ keeps its README)
 	find $(OUT) -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

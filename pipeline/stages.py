@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import check, segment
+from . import check, segment, translate
 from .errors import ConfigError
 
 
@@ -32,6 +32,14 @@ STAGES: dict[str, Stage] = {
         outputs=("issues.jsonl",),
         build=lambda source, out_dir: check.run(out_dir / "segments.jsonl", out_dir / "issues.jsonl"),
         help="Finnish checks: Voikko grammar and spelling (reads segments.jsonl)",
+    ),
+    "translate": Stage(
+        name="translate",
+        outputs=("translations.jsonl",),
+        build=lambda source, out_dir: translate.run(
+            out_dir / "segments.jsonl", out_dir / "translations.jsonl"
+        ),
+        help="fi→en retranslation and en→fi round trip with Argos packages (reads segments.jsonl)",
     ),
 }
 
