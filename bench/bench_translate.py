@@ -7,7 +7,9 @@ tiny test package (pipeline/testing/tiny_argos.py, built here as the tests build
      `argostranslate.translate` passes (max_batch_size=32, batch_type="tokens"),
 at equal decoding settings on the same loaded model, and prints both throughputs and their ratio.
 A third row (per-paragraph calls batched by examples) separates the cost of the paragraph loop from
-that of Argos's token batching. Then a cold and a warm run through the cache.
+that of Argos's token batching. All rows run with the thread setting of --threads (default: let
+CTranslate2 decide, as the pipeline does) and again single-threaded. Then a cold and a warm run
+through the cache.
 (`argostranslate.translate` itself is not run: it needs stanza and torch, which we do not install.)
 Usage: python bench/bench_translate.py [--shared ../shared] [--work DIR] [--runs N]
 """
@@ -17,11 +19,13 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import os
+import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from common import parser, timed
+from common import parser
 
 from pipeline import argos, segment, translate
 from pipeline.testing.tiny_argos import TinyPackage
@@ -39,6 +43,58 @@ def pud_paragraphs(path: Path, conllu_py: Path) -> list[list[str]]:
         [s.text for s in group]
         for _, group in itertools.groupby(sentences, key=lambda s: conllu.doc_id(s.sent_id))
     ]
+
+
+def median_times(fn: Callable[[], list[str]], runs: int) -> tuple[float, float, list[str]]:
+    """Median wall and CPU seconds (all threads) of `runs` calls of `fn`, and its last output."""
+    walls, cpus = [], []
+    out: list[str] = []
+    for _ in range(max(1, runs)):
+        w, c = time.perf_counter(), time.process_time()
+        out = fn()
+        walls.append(time.perf_counter() - w)
+        cpus.append(time.process_time() - c)
+    return statistics.median(walls), statistics.median(cpus), out
+
+
+def compare(
+    package: argos.InstalledPackage, threads: int, paragraphs: list[list[str]], runs: int
+) -> translate.PackageTranslator:
+    """Time the three ways of calling the model at one thread setting; print a row for each."""
+    texts = [t for p in paragraphs for t in p]
+    ours = translate.PackageTranslator(package, translate.TranslateConfig(threads=threads))
+    ours.load()
+
+    def batched() -> list[str]:
+        return [t for t, _ in ours.translate(texts)]
+
+    def per_paragraph(**batching: object) -> list[str]:
+        out: list[str] = []
+        for paragraph in paragraphs:
+            out += [t for t, _ in ours.translate_tokens([ours.encode(s) for s in paragraph], **batching)]
+        return out
+
+    rows: list[tuple[str, Callable[[], list[str]]]] = [
+        ("pipeline: document-wide, length-sorted, 32 segments a call", batched),
+        (
+            "Argos-style: a call per paragraph, max_batch_size=32 tokens",
+            lambda: per_paragraph(max_batch_size=32, batch_type="tokens"),
+        ),
+        ("a call per paragraph, max_batch_size=32 examples", lambda: per_paragraph(max_batch_size=32)),
+    ]
+    print(f"threads {threads or 'auto (CTranslate2 decides)'}:")
+    walls: list[float] = []
+    outputs: list[list[str]] = []
+    for name, fn in rows:
+        wall, cpu, out = median_times(fn, runs)
+        walls.append(wall)
+        outputs.append(out)
+        print(f"  {name:<60} {wall:6.2f} s  {len(texts) / wall:7.1f} segments/s  (CPU {cpu:6.2f} s)")
+    print(
+        f"  speed-up over the Argos-style loop {walls[1] / walls[0]:.2f}x, over per-paragraph calls "
+        f"{walls[2] / walls[0]:.2f}x; outputs identical: {outputs[0] == outputs[1] == outputs[2]}"
+    )
+    return ours
 
 
 def main() -> None:
@@ -70,51 +126,21 @@ def main() -> None:
         )
         fi_en = argos.install_archive(package)
         built = time.perf_counter() - t0
-
-        config = translate.TranslateConfig(threads=args.threads)
-        ours = translate.PackageTranslator(fi_en, config)
-        ours.load()
-        tokens = sum(len(ours.encode(t)) for t in texts)
-        d = config.decoding
-
-        def batched() -> list[str]:
-            return [t for t, _ in ours.translate(texts)]
-
-        def argos_loop(**batching: object) -> list[str]:
-            out: list[str] = []
-            for paragraph in paragraphs:
-                out += [t for t, _ in ours.translate_tokens([ours.encode(s) for s in paragraph], **batching)]
-            return out
-
+        d = translate.DecodingOptions()
+        print(f"corpus: {len(texts)} segments in {len(paragraphs)} paragraphs (seed + PUD dev fi)")
         print(
-            f"corpus: {len(texts)} segments in {len(paragraphs)} paragraphs (seed + PUD dev fi), "
-            f"{tokens} SentencePiece tokens"
+            f"model: tiny test package {fi_en.label}, built and installed in {built:.2f} s; decoding: "
+            f"beam {d.beam_size}, length penalty {d.length_penalty}, {d.compute_type}; "
+            f"median of {args.runs} runs"
         )
-        print(
-            f"model: tiny test package {fi_en.label} (built and installed in {built:.2f} s); decoding: "
-            f"beam {d.beam_size}, length penalty {d.length_penalty}, {d.compute_type}, "
-            f"threads {config.threads or 'auto'}; median of {args.runs} runs"
-        )
-        rows = [
-            ("pipeline: document-wide, length-sorted, 32 segments per call", batched),
-            (
-                "Argos-style: one call per paragraph, max_batch_size=32 tokens",
-                lambda: argos_loop(max_batch_size=32, batch_type="tokens"),
-            ),
-            ("per-paragraph calls, max_batch_size=32 examples", lambda: argos_loop(max_batch_size=32)),
-        ]
-        times: list[float] = []
-        outputs: list[list[str]] = []
-        for name, fn in rows:
-            seconds, out = timed(fn, args.runs)
-            times.append(seconds)
-            outputs.append(out)
-            print(f"  {name:<64} {seconds:7.2f} s  {len(texts) / seconds:8.1f} segments/s")
-        print(f"speed-up of the pipeline over the Argos-style loop: {times[1] / times[0]:.2f}x")
-        print(f"speed-up of the pipeline over per-paragraph calls: {times[2] / times[0]:.2f}x")
-        print(f"outputs identical across the three: {outputs[0] == outputs[1] == outputs[2]}")
+        ours = None
+        for threads in dict.fromkeys([args.threads, 1]):
+            ours = compare(fi_en, threads, paragraphs, args.runs)
+        assert ours is not None
+        print(f"tokens: {sum(len(ours.encode(t)) for t in texts)} SentencePiece tokens in all")
 
         cache = TranslationCache(work / "cache")
+        config = translate.TranslateConfig(threads=args.threads)
         cold = translate.PackageTranslator(fi_en, config, cache)
         t0 = time.perf_counter()
         cold.translate(texts)

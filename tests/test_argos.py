@@ -225,6 +225,8 @@ def test_install_from_the_index(index_server: str, tmp_path: Path) -> None:
     ]
     again = run_cli(env, "models", "install")  # already installed: nothing downloaded
     assert again.returncode == 0 and again.stdout == ""
+    listed = run_cli(env, "models", "list", "--available")
+    assert "available: fi→en 0.0.1\navailable: en→fi 0.0.1\n" in listed.stdout
 
 
 def test_index_unreachable_is_one_line(tmp_path: Path) -> None:
