@@ -16,6 +16,7 @@ DOCS := $(patsubst $(CORPUS)/%.fi.txt,%,$(wildcard $(CORPUS)/*.fi.txt))
 PIPELINE_SRC := pyproject.toml $(wildcard pipeline/*.py pipeline/*/*.py)
 SEGMENTS := $(DOCS:%=$(OUT)/%/segments.jsonl)
 ISSUES := $(DOCS:%=$(OUT)/%/issues.jsonl)
+CLEANED := $(DOCS:%=$(OUT)/%/cleaned.fi.txt)
 TRANSLATIONS := $(DOCS:%=$(OUT)/%/translations.jsonl)
 # Argos's package directory, as Argos resolves it (unless its settings.json says otherwise):
 # translations are redone when a package is installed or removed there.
@@ -30,15 +31,19 @@ endif
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all setup venv system-packages models test lint format bench bench-segment bench-translate clean help lock check-venv
+.PHONY: all setup venv system-packages models test lint format bench bench-segment bench-check bench-align bench-translate clean help lock check-venv
 
-all: $(SEGMENTS) $(ISSUES) $(TRANSLATIONS) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
+all: $(SEGMENTS) $(ISSUES) $(CLEANED) $(TRANSLATIONS) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
 
 $(OUT)/%/segments.jsonl: $(CORPUS)/%.fi.txt $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q segment $< -o $@
 
 $(OUT)/%/issues.jsonl: $(OUT)/%/segments.jsonl $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q check $< -o $@
+
+$(OUT)/%/cleaned.fi.txt $(OUT)/%/changes.jsonl: $(CORPUS)/%.fi.txt $(OUT)/%/segments.jsonl $(OUT)/%/issues.jsonl \
+		$(wildcard $(CORPUS)/glossary.tsv) $(PIPELINE_SRC) | $(NEED_VENV)
+	$(PY) -m pipeline -q run $< --out-dir $(@D) --stage clean
 
 # Not -q: a missing model is a warning worth seeing, and a terminal shows a progress bar.
 $(OUT)/%/translations.jsonl: $(OUT)/%/segments.jsonl $(PIPELINE_SRC) $(wildcard $(ARGOS_PACKAGES_DIR)) | $(NEED_VENV)
@@ -85,10 +90,16 @@ format: check-venv ## Apply ruff's formatter and safe fixes
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: bench-segment bench-translate ## Run every benchmark and print its figures
+bench: bench-segment bench-check bench-align bench-translate ## Run every benchmark and print its figures
 
 bench-segment: check-venv ## Segmentation accuracy (TDT dev) and throughput beside Voikko's splitter
 	$(PY) bench/bench_segment.py --shared $(SHARED)
+
+bench-check: check-venv ## Finnish checks: MT-artifact recall and false alarms beside plain Voikko, and time
+	$(PY) bench/bench_check.py --shared $(SHARED)
+
+bench-align: check-venv ## Reference alignment (align-ref) on the PUD set beside Gale-Church
+	$(PY) bench/bench_align.py --shared $(SHARED)
 
 bench-translate: check-venv ## Batched translation vs an Argos-style per-paragraph loop (tiny test package), warm cache
 	$(PY) bench/bench_translate.py --shared $(SHARED)

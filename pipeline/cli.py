@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__, argos, check, io, segment, stages, translate
+from . import __version__, align, argos, check, clean, io, segment, stages, translate
 from .errors import PipelineError
 
 log = logging.getLogger("pipeline")
@@ -56,6 +56,31 @@ def cmd_check(args: argparse.Namespace) -> int:
     _emit_jsonl([i.to_dict() for i in issues], args.out)
     if args.out is not None:
         log.info("%s: %d issues -> %s", args.file, len(issues), args.out)
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    """Apply the safe fixes to a Finnish text; print or write the cleaned text and its changes."""
+    segments = segment.segment_file(args.file)
+    issues = check.check_segments(segments, [check.get_checker(n) for n in check.DEFAULT_CHECKERS])
+    glossary = args.glossary or clean.glossary_for(args.file)
+    cleaned, changes = clean.clean_document(args.file, segments, issues, glossary)
+    if args.changes is not None:
+        io.write_jsonl(args.changes, (c.to_dict() for c in changes))
+    if args.out is None:
+        sys.stdout.write(cleaned)
+    else:
+        io.write_text(args.out, cleaned)
+        log.info("%s: %d changes applied -> %s", args.file, sum(c.applied for c in changes), args.out)
+    return 0
+
+
+def cmd_align_ref(args: argparse.Namespace) -> int:
+    """Align a Finnish text with an English reference (JSONL beads, hunalign-style ladder)."""
+    beads = align.run_reference(args.fi, args.en, None, presegmented=args.presegmented)
+    _emit_jsonl([b.to_dict() for b in beads], args.out)
+    if args.out is not None:
+        log.info("%s + %s: %d beads -> %s", args.fi, args.en, len(beads), args.out)
     return 0
 
 
@@ -154,6 +179,32 @@ def build_parser() -> argparse.ArgumentParser:
         action="append",
         metavar="NAME",
         help=f"use only this checker (repeatable); one of: {', '.join(check.CHECKERS)}",
+    )
+
+    p = add("clean", cmd_clean)
+    p.add_argument("file", type=Path, metavar="FILE", help="a UTF-8 Finnish text")
+    p.add_argument(
+        "-o", "--out", type=Path, metavar="OUT", help="write the cleaned text here; default stdout"
+    )
+    p.add_argument("--changes", type=Path, metavar="PATH", help="also write the changes (JSONL) here")
+    p.add_argument(
+        "--glossary",
+        type=Path,
+        metavar="TSV",
+        help="English<TAB>Finnish terms (default: glossary.tsv beside FILE)",
+    )
+
+    p = add("align-ref", cmd_align_ref)
+    p.add_argument("fi", type=Path, metavar="FI", help="the Finnish text")
+    p.add_argument("en", type=Path, metavar="EN", help="the English reference")
+    p.add_argument(
+        "--presegmented",
+        action="store_true",
+        help="one sentence per line, a blank line ends a document; beads give line numbers "
+        "(non-blank lines from 0). Without it both texts are segmented and beads give sentence numbers.",
+    )
+    p.add_argument(
+        "-o", "--out", type=Path, metavar="OUT", help="write JSONL here (atomically); default stdout"
     )
 
     p = add("translate", cmd_translate)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import PipelineError
@@ -35,3 +36,57 @@ def is_dotted_abbreviation(word: str) -> bool:
     if not word or not word.isalpha() or v.spell(word):
         return False
     return v.spell(word + ".") and any(a.get("CLASS") == "lyhenne" for a in v.analyze(word + "."))
+
+
+WORD, PUNCTUATION, WHITESPACE, UNKNOWN = 1, 2, 3, 4  # libvoikko token types
+
+
+@dataclass(frozen=True)
+class Token:
+    """A Voikko token with its offsets in the analysed text."""
+
+    text: str
+    kind: int
+    start: int
+    end: int
+
+    @property
+    def is_word(self) -> bool:
+        """Whether the token is a word."""
+        return self.kind == WORD
+
+
+@functools.lru_cache(maxsize=4096)
+def tokenize(text: str) -> tuple[Token, ...]:
+    """Voikko's tokens of `text` with character offsets (cached: every checker tokenizes each segment)."""
+    out: list[Token] = []
+    pos = 0
+    for token in voikko().tokens(text):
+        n = len(token.tokenText)
+        out.append(Token(token.tokenText, int(token.tokenType), pos, pos + n))
+        pos += n
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=65536)
+def suggest(word: str) -> tuple[str, ...]:
+    """Voikko's spelling suggestions for `word` (cached: suggest() is Voikko's slowest call)."""
+    return tuple(voikko().suggest(word))
+
+
+@functools.lru_cache(maxsize=200_000)
+def analyses(word: str) -> tuple[dict[str, str], ...]:
+    """Voikko's morphological analyses of `word` (cached; treat the dicts as read-only)."""
+    return tuple(dict(a) for a in voikko().analyze(word))
+
+
+@functools.lru_cache(maxsize=200_000)
+def spell(word: str) -> bool:
+    """Whether Voikko accepts `word`."""
+    return bool(voikko().spell(word))
+
+
+def clear_caches() -> None:
+    """Forget every cached Voikko answer (for benchmarks that time a cold start)."""
+    for cached in (is_dotted_abbreviation, tokenize, analyses, spell, suggest):
+        cached.cache_clear()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import io
-from .finnish import is_dotted_abbreviation
+from .finnish import analyses, is_dotted_abbreviation
 from .records import Block, Segment, segment_id
 
 # --- abbreviations -------------------------------------------------------------------------------
@@ -135,15 +135,59 @@ def _is_boundary(text: str, m: re.Match[str], sentence_start: int) -> bool:
     if len(word) == 1 and word.isupper():  # an initial: "Maija S. Peltola", "Markku I. Nurminen"
         return not upper
     if _NUMBER.match(word) or _ROMAN.match(word):
-        if lower:  # an ordinal or a date: "26. marraskuuta", "1. luku", "XII. luku"
-            return False
+        if lower:
+            return _sentence_after_number(word, rest)
         # An enumerator that starts a sentence ("1. Tässä direktiivissä") is not a sentence itself.
         return text[sentence_start : m.start()].strip() != word
     if _is_abbreviation(word):
-        if lower or nxt.isdigit():
+        if nxt.isdigit():
             return False
+        if lower:  # "..., jne. sieltä ne siirretään": bad MT starts a sentence in lowercase
+            return word.lower() in FINAL_ABBREVIATIONS and _starts_clause(_next_word(rest), verbs=True)
         return word.lower() in FINAL_ABBREVIATIONS
     return True
+
+
+_YEAR_LIKE = re.compile(r"^(?:\d{1,2}\.\d{1,2}\.\d{4}|\d+[-–]\d+|1\d{3}|20\d{2})$")
+_DAY_MONTH = re.compile(r"^\d{1,2}\.\d{1,2}\.?$")
+# Word classes that can follow an ordinal ("26. marraskuuta", "1. luku", "2. suurin").
+_NOMINAL_CLASSES = {
+    "nimisana",
+    "laatusana",
+    "nimisana_laatusana",
+    "lukusana",
+    "nimi",
+    "etunimi",
+    "sukunimi",
+    "paikannimi",
+    "lyhenne",
+}
+
+
+def _next_word(rest: str) -> str:
+    return re.split(r"[\s.,;:!?()\"”»]", rest.lstrip(_OPENERS), maxsplit=1)[0]
+
+
+def _starts_clause(word: str, verbs: bool) -> bool:
+    """A known lowercase word that cannot be modified by an ordinal: a pronoun, an adverb, a
+    conjunction, or (when `verbs`) a verb. Unknown words do not count."""
+    found = analyses(word) if word else ()
+    if not found or any(a.get("CLASS") in _NOMINAL_CLASSES for a in found):
+        return False
+    return verbs or not any(a.get("CLASS") in ("teonsana", "kieltosana") for a in found)
+
+
+def _sentence_after_number(word: str, rest: str) -> bool:
+    """After "<number>." a lowercase word goes on the sentence ("26. marraskuuta", "Tänään 4.5. on juhla"),
+    unless the number cannot be an ordinal (a year, a range, a full date) or the word cannot follow
+    one ("sijan 21. se oli", "5.3. tuo on"): then bad MT started a sentence in lowercase."""
+    number = word.rstrip(".")
+    if _YEAR_LIKE.match(number):
+        return True
+    if _ROMAN.match(number):
+        return False
+    # After a day-and-month date a verb goes on the sentence ("4.5. on juhla"); a pronoun does not.
+    return _starts_clause(_next_word(rest), verbs=not _DAY_MONTH.match(word))
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import check, segment, translate
+from . import check, clean, segment, translate
 from .errors import ConfigError
 
 
@@ -31,7 +31,13 @@ STAGES: dict[str, Stage] = {
         name="check",
         outputs=("issues.jsonl",),
         build=lambda source, out_dir: check.run(out_dir / "segments.jsonl", out_dir / "issues.jsonl"),
-        help="Finnish checks: Voikko grammar and spelling (reads segments.jsonl)",
+        help="Finnish checks: Voikko and MT-artifact rules (reads segments.jsonl)",
+    ),
+    "clean": Stage(
+        name="clean",
+        outputs=("cleaned.fi.txt", "changes.jsonl"),
+        build=clean.run,
+        help="safe fixes applied to the Finnish text (reads segments.jsonl, issues.jsonl, glossary.tsv)",
     ),
     "translate": Stage(
         name="translate",

@@ -41,6 +41,7 @@ def test_make_runs_every_document_and_is_incremental(corpus: Path, tmp_path: Pat
     seed_segments = out / "seed" / "segments.jsonl"
     assert len(seed_segments.read_text(encoding="utf-8").splitlines()) == 31
     assert len((out / "second" / "segments.jsonl").read_text(encoding="utf-8").splitlines()) == 3
+    assert (out / "seed" / "issues.jsonl").read_text(encoding="utf-8").count("adjective-noun-agreement") >= 9
 
     second = make(*vars_)
     assert second.returncode == 0

@@ -4,8 +4,10 @@
 set -eu
 
 # libvoikko1 + voikko-fi: Voikko and its Finnish dictionary (segmentation, Finnish checks).
+# wamerican + wbritish: English word lists (untranslated-English detection).
+# dict-freedict-fin-eng + dict-freedict-eng-fin: the Finnish-English dictionary (sentence alignment).
 # python3-venv: `python3 -m venv`, which bootstraps the locked toolchain on Debian's Python.
-PACKAGES="libvoikko1 voikko-fi python3-venv"
+PACKAGES="libvoikko1 voikko-fi wamerican wbritish dict-freedict-fin-eng dict-freedict-eng-fin python3-venv"
 
 missing=""
 for pkg in $PACKAGES; do

@@ -22,6 +22,10 @@ CHECKERS: dict[str, str] = {
     "voikko-grammar": "pipeline.check.voikko:VoikkoGrammar",
     "voikko-spell": "pipeline.check.voikko:VoikkoSpeller",
     "mt-spacing": "pipeline.check.mt_artifacts:Spacing",
+    "mt-untranslated": "pipeline.check.mt_artifacts:Untranslated",
+    "mt-agreement": "pipeline.check.mt_artifacts:Agreement",
+    "mt-title-case": "pipeline.check.mt_artifacts:TitleCase",
+    "mt-double-finite": "pipeline.check.mt_artifacts:DoubleFinite",
 }
 DEFAULT_CHECKERS = tuple(CHECKERS)
 

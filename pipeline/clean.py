@@ -1,0 +1,180 @@
+"""The clean stage: safe fixes from the Finnish issues applied to the text, every change traceable.
+
+Only fixes that cannot change the meaning are applied: spacing, casing, repeated words, agreement
+corrections whose form Voikko confirmed (the agreement rule's errors), and untranslated English
+terms for which `corpus/glossary.tsv` gives a Finnish term. Each change has a stable id
+(`<segment id>:<rule>:<offset in the segment>`), so a reviewer's decision can refer to it.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import io
+from .errors import InputError
+from .records import Issue, Record, Segment
+
+
+@dataclass(frozen=True)
+class Change(Record):
+    """One fix: the span of the original text, what replaces it, and the issue it comes from."""
+
+    id: str
+    doc: str
+    segment: str
+    rule: str
+    category: str
+    start: int
+    end: int
+    original: str
+    replacement: str
+    applied: bool
+    reason: str
+
+
+Glossary = Mapping[str, str]
+
+
+def _first_suggestion(issue: Issue, glossary: Glossary) -> str | None:
+    return issue.suggestions[0] if issue.suggestions else None
+
+
+def _glossary_term(issue: Issue, glossary: Glossary) -> str | None:
+    return glossary.get(issue.text.lower())
+
+
+def _confirmed_suggestion(issue: Issue, glossary: Glossary) -> str | None:
+    # The agreement rule says "error" only when Voikko confirmed the inflected form it suggests.
+    return issue.suggestions[0] if issue.severity == "error" and issue.suggestions else None
+
+
+# rule -> how to get its safe replacement (None: no safe fix for this issue)
+SAFE_FIXES: dict[str, Callable[[Issue, Glossary], str | None]] = {
+    "space-before-punctuation": _first_suggestion,
+    "lopsided-slash": _first_suggestion,
+    "voikko:2": _first_suggestion,  # extra whitespace
+    "voikko:3": _first_suggestion,  # space before punctuation
+    "voikko:7": _first_suggestion,  # lowercase sentence start
+    "voikko:8": _first_suggestion,  # repeated word
+    "title-case": _first_suggestion,
+    "adjective-noun-agreement": _confirmed_suggestion,
+    "untranslated-english": _glossary_term,
+}
+
+
+# Rules that capitalise a sentence start.
+CASING_RULES = {"voikko:7"}
+
+
+def read_glossary(path: str | Path) -> dict[str, str]:
+    """English term -> Finnish term, from a two-column TSV (header `en<TAB>fi` optional)."""
+    glossary: dict[str, str] = {}
+    text = io.read_text(path)
+    for number, row in enumerate(csv.reader(text.splitlines(), delimiter="\t"), start=1):
+        if not row or not "".join(row).strip() or row[0].startswith("#"):
+            continue
+        if len(row) != 2 or not row[0].strip() or not row[1].strip():
+            raise InputError(path, f"line {number}: expected two tab-separated columns, English and Finnish")
+        if number == 1 and [c.strip().lower() for c in row] == ["en", "fi"]:
+            continue
+        glossary[row[0].strip().lower()] = row[1].strip()
+    return glossary
+
+
+def change_id(issue: Issue, segment: Segment) -> str:
+    """The stable id of the change an issue would make."""
+    return f"{issue.segment}:{issue.rule}:{issue.start - segment.start}"
+
+
+def plan_changes(
+    text: str, segments: Iterable[Segment], issues: Iterable[Issue], glossary: Glossary | None = None
+) -> list[Change]:
+    """Changes for every issue with a safe fix, in text order; overlapping ones are kept, not applied."""
+    by_id = {s.id: s for s in segments}
+    changes: list[Change] = []
+    last_end = -1
+    for issue in sorted(issues, key=lambda i: (i.start, -i.end, i.rule)):
+        fix = SAFE_FIXES.get(issue.rule)
+        replacement = fix(issue, glossary or {}) if fix else None
+        segment = by_id.get(issue.segment)
+        if replacement is None or segment is None or replacement == text[issue.start : issue.end]:
+            continue
+        overlaps = issue.start < last_end
+        reason = "overlaps an earlier change" if overlaps else "safe fix"
+        previous = next((c for c in reversed(changes) if c.applied), None)
+        if overlaps and previous and issue.rule in CASING_RULES and previous.start == issue.start:
+            # A sentence start that is both lowercase and part of another fix ("virtuaalinen
+            # avustajien pidetään"): the casing goes into the other change's replacement.
+            merged = previous.replacement[:1].upper() + previous.replacement[1:]
+            changes[changes.index(previous)] = Change.from_dict({**previous.to_dict(), "replacement": merged})
+            reason = f"merged into {previous.id}"
+        changes.append(
+            Change(
+                id=change_id(issue, segment),
+                doc=issue.doc,
+                segment=issue.segment,
+                rule=issue.rule,
+                category=issue.category,
+                start=issue.start,
+                end=issue.end,
+                original=text[issue.start : issue.end],
+                replacement=replacement,
+                applied=not overlaps,
+                reason=reason,
+            )
+        )
+        if not overlaps:
+            last_end = issue.end
+    return changes
+
+
+def apply_changes(text: str, changes: Iterable[Change]) -> str:
+    """The text with every applied change made (changes must not overlap)."""
+    out: list[str] = []
+    pos = 0
+    for change in sorted((c for c in changes if c.applied), key=lambda c: c.start):
+        out.append(text[pos : change.start])
+        out.append(change.replacement)
+        pos = change.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def cleaned_segment(segment: Segment, changes: Iterable[Change]) -> str:
+    """A segment's text with the applied changes that fall inside it."""
+    inside = [c for c in changes if c.applied and segment.start <= c.start and c.end <= segment.end]
+    shifted = [
+        Change.from_dict({**c.to_dict(), "start": c.start - segment.start, "end": c.end - segment.start})
+        for c in inside
+    ]
+    return apply_changes(segment.text, shifted)
+
+
+def glossary_for(source: str | Path) -> Path:
+    """The glossary that serves a corpus file: `glossary.tsv` beside it."""
+    return Path(source).parent / "glossary.tsv"
+
+
+def clean_document(
+    source: str | Path, segments: list[Segment], issues: list[Issue], glossary_path: str | Path | None = None
+) -> tuple[str, list[Change]]:
+    """The cleaned text of a corpus file and its changes."""
+    text = io.read_text(source)
+    glossary = read_glossary(glossary_path) if glossary_path and Path(glossary_path).exists() else {}
+    changes = plan_changes(text, segments, issues, glossary)
+    return apply_changes(text, changes), changes
+
+
+def run(source: str | Path, out_dir: str | Path) -> list[Change]:
+    """The clean stage: segments.jsonl and issues.jsonl of `out_dir` in, cleaned.fi.txt and
+    changes.jsonl out (both atomically)."""
+    out = Path(out_dir)
+    segments = [Segment.from_dict(r) for r in io.read_jsonl(out / "segments.jsonl")]
+    issues = [Issue.from_dict(r) for r in io.read_jsonl(out / "issues.jsonl")]
+    cleaned, changes = clean_document(source, segments, issues, glossary_for(source))
+    io.write_jsonl(out / "changes.jsonl", (c.to_dict() for c in changes))
+    io.write_text(out / "cleaned.fi.txt", cleaned)
+    return changes
