@@ -238,12 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-roundtrip", action="store_true", help="skip the en→fi round trip")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the translation cache")
-    p.add_argument(
-        "--cache-dir",
-        type=Path,
-        metavar="DIR",
-        help="cache directory (default $PIPELINE_CACHE_DIR or XDG cache)",
-    )
+    p.add_argument("--cache-dir", type=Path, metavar="DIR", help="default: $PIPELINE_CACHE_DIR or XDG cache")
 
     p = add("models", cmd_models)
     models = p.add_subparsers(dest="models_command", required=True, metavar="ACTION")
