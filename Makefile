@@ -21,6 +21,12 @@ CLEANED := $(DOCS:%=$(OUT)/%/cleaned.fi.txt)
 SCHEMA_DOCS := $(patsubst $(CORPUS)/%.schema.yaml,%,$(wildcard $(CORPUS)/*.schema.yaml))
 ATTRIBUTES := $(foreach d,$(filter $(DOCS),$(SCHEMA_DOCS)),$(OUT)/$(d)/role_attributes.csv)
 ISSUES_EN := $(DOCS:%=$(OUT)/%/issues.en.jsonl)
+TRANSLATIONS := $(DOCS:%=$(OUT)/%/translations.jsonl)
+# Argos's package directory, as Argos resolves it (unless its settings.json says otherwise):
+# translations are redone when a package is installed or removed there.
+ARGOS_PACKAGES_DIR ?= $(or $(XDG_DATA_HOME),$(HOME)/.local/share)/argos-translate/packages
+ARGOS_MODELS ?=
+TRANSLATE_FLAGS ?=
 
 # Without the virtual environment, every target that needs it stops with one clear line.
 ifeq ($(wildcard $(STAMP)),)
@@ -29,10 +35,10 @@ endif
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all setup venv system-packages languagetool test lint format bench bench-segment bench-check \
-	bench-align bench-languagetool clean help lock check-venv
+.PHONY: all setup venv system-packages languagetool models test lint format bench bench-segment bench-check \
+	bench-align bench-languagetool bench-translate clean help lock check-venv
 
-all: $(SEGMENTS) $(ISSUES) $(CLEANED) $(ATTRIBUTES) $(ISSUES_EN) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
+all: $(SEGMENTS) $(ISSUES) $(CLEANED) $(TRANSLATIONS) $(ISSUES_EN) $(ATTRIBUTES) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
 
 $(OUT)/%/segments.jsonl: $(CORPUS)/%.fi.txt $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q segment $< -o $@
@@ -44,20 +50,29 @@ $(OUT)/%/cleaned.fi.txt $(OUT)/%/changes.jsonl: $(CORPUS)/%.fi.txt $(OUT)/%/segm
 		$(wildcard $(CORPUS)/glossary.tsv) $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q run $< --out-dir $(@D) --stage clean
 
+# Not -q: a missing model is a warning worth seeing, and a terminal shows a progress bar.
+$(OUT)/%/translations.jsonl: $(OUT)/%/segments.jsonl $(PIPELINE_SRC) $(wildcard $(ARGOS_PACKAGES_DIR)) | $(NEED_VENV)
+	$(PY) -m pipeline translate $< -o $@ $(TRANSLATE_FLAGS)
+
+# English checks on the translate stage's output (empty outputs and a warning when it was skipped).
+$(OUT)/%/issues.en.jsonl $(OUT)/%/cleaned.en.txt $(OUT)/%/changes.en.jsonl: $(OUT)/%/translations.jsonl \
+		$(PIPELINE_SRC) | $(NEED_VENV)
+	$(PY) -m pipeline -q run $(CORPUS)/$*.fi.txt --out-dir $(@D) --stage check-en
+
 $(OUT)/%/role_attributes.csv $(OUT)/%/role_attributes.parquet $(OUT)/%/comparison.csv $(OUT)/%/comparison.md: \
-		$(CORPUS)/%.schema.yaml $(OUT)/%/segments.jsonl $(OUT)/%/changes.jsonl $(PIPELINE_SRC) | $(NEED_VENV)
+		$(CORPUS)/%.schema.yaml $(OUT)/%/segments.jsonl $(OUT)/%/changes.jsonl $(OUT)/%/translations.jsonl \
+		$(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q run $(CORPUS)/$*.fi.txt --out-dir $(@D) --stage attributes
-# English checks on the translate stage's output. Until a translations.jsonl exists the stage writes
-# empty outputs and warns; once it exists it is a prerequisite (the wildcard), so it reruns check-en.
-.SECONDEXPANSION:
-$(OUT)/%/issues.en.jsonl: $(OUT)/%/segments.jsonl $$(wildcard $(OUT)/$$*/translations.jsonl) $(PIPELINE_SRC) \
-		| $(NEED_VENV)
-	$(PY) -m pipeline -q run $(CORPUS)/$*.fi.txt --out-dir $(OUT)/$* --stage check-en
 
 check-venv:
 	@test -x $(PY) -a -f $(STAMP) || { echo "make: $(VENV) is missing or incomplete: run 'make setup' first" >&2; exit 1; }
 
 setup: system-packages venv languagetool ## Install everything a fresh Debian 12 machine needs (safe to rerun)
+	@$(PY) -m pipeline models install $(ARGOS_MODELS) || echo "setup: no Argos translation model could be" \
+		"installed (see above); setup goes on, and the translate stage records 'skipped' until 'make models' succeeds" >&2
+
+models: check-venv ## Install the fi→en and en→fi Argos packages: from the package index, or ARGOS_MODELS="a.argosmodel b.argosmodel"
+	$(PY) -m pipeline models install $(ARGOS_MODELS)
 
 system-packages: ## Install the Debian packages (Voikko, its Finnish dictionary, python3-venv, Java, Maven)
 	tools/setup-system.sh
@@ -78,8 +93,8 @@ $(STAMP): requirements.lock pyproject.toml | $(UV)
 	touch $@
 
 lock: | $(UV) ## Re-resolve requirements.lock from pyproject.toml (then commit it)
-	$(UV) pip compile pyproject.toml --extra dev --generate-hashes --universal \
-		--python-version 3.11 --quiet -o requirements.lock
+	$(UV) pip compile pyproject.toml tools/argos/requirements.in --excludes tools/argos/excludes.txt \
+		--extra dev --generate-hashes --universal --python-version 3.11 --quiet -o requirements.lock
 
 test: check-venv ## Run the test suite (real Voikko; nothing is downloaded)
 	$(PY) -m pytest
@@ -93,7 +108,7 @@ format: check-venv ## Apply ruff's formatter and safe fixes
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: bench-segment bench-check bench-align bench-languagetool ## Run every benchmark and print its figures
+bench: bench-segment bench-check bench-align bench-translate bench-languagetool ## Run every benchmark and print its figures
 
 bench-segment: check-venv ## Segmentation accuracy (TDT dev) and throughput beside Voikko's splitter
 	$(PY) bench/bench_segment.py --shared $(SHARED)
@@ -103,8 +118,12 @@ bench-check: check-venv ## Finnish checks: MT-artifact recall and false alarms b
 
 bench-align: check-venv ## Reference alignment (align-ref) on the PUD set beside Gale-Church
 	$(PY) bench/bench_align.py --shared $(SHARED)
+
 bench-languagetool: check-venv ## LanguageTool start-up time; checks per second per paragraph vs per sentence
 	$(PY) bench/bench_languagetool.py --shared $(SHARED)
+
+bench-translate: check-venv ## Batched translation vs an Argos-style per-paragraph loop (tiny test package), warm cache
+	$(PY) bench/bench_translate.py --shared $(SHARED)
 
 clean: ## Remove generated outputs (outputs/ keeps its README)
 	find $(OUT) -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

@@ -24,13 +24,14 @@ from .clean import Change, cleaned_segment
 from .errors import InputError
 from .finnish import Token, analyses, compound_parts, tokenize
 from .records import Record, Segment
+from .translate import read_translations
 
 if TYPE_CHECKING:
     import pandas as pd
 
 log = logging.getLogger(__name__)
 BODY_KINDS = ("paragraph-sentence", "list-item")
-NO_TRANSLATION = "no translation: no fi→en model (run: make models)"
+NO_TRANSLATION = "skipped: no fi→en translation"
 # Confidence by how the role was found.
 CONFIDENCE = {"mention": 0.9, "section": 0.7, "contrast": 0.6}
 OPPOSITE = {"positive": "negative", "negative": "positive", "more": "less", "less": "more"}
@@ -262,8 +263,12 @@ def extract(
     segments: Sequence[Segment],
     changes: Sequence[Change] = (),
     translations: dict[str, str] | None = None,
+    no_translation: str = "",
 ) -> list[RoleAttribute]:
-    """Rows of (role, attribute, evidence segment) for every body sentence that states one."""
+    """Rows of (role, attribute, evidence segment) for every body sentence that states one.
+
+    `value_en` is the segment's retranslation; where there is none, `value_en_status` says why
+    (`no_translation`, e.g. "skipped: no fi→en model (run make models)")."""
     sections = _section_roles(segments, schema)
     translations = translations or {}
     promotion = {s.block for s in segments if s.kind in BODY_KINDS and _addresses_reader(_words(s.text))}
@@ -271,16 +276,26 @@ def extract(
     for seg in segments:
         if seg.kind not in BODY_KINDS or seg.block in promotion:
             continue
-        rows.extend(_sentence_rows(schema, seg, cleaned_segment(seg, changes), sections, translations))
+        rows.extend(
+            _sentence_rows(
+                schema,
+                seg,
+                cleaned_segment(seg, changes),
+                sections,
+                translations,
+                no_translation or NO_TRANSLATION,
+            )
+        )
     return rows
 
 
-def _sentence_rows(
+def _sentence_rows(  # noqa: PLR0917  (a private helper of extract)
     schema: Schema,
     seg: Segment,
     cleaned: str,
     sections: dict[int | None, list[str]],
     translations: dict[str, str],
+    no_translation: str,
 ) -> list[RoleAttribute]:
     """The rows one sentence gives: per attribute cue, the role of its clause (or of the sentence)."""
     words = _words(cleaned)
@@ -330,7 +345,7 @@ def _sentence_rows(
                 polarity=pol,
                 value_fi=value,
                 value_en=english,
-                value_en_status="" if english else NO_TRANSLATION,
+                value_en_status="" if english else no_translation,
                 segment=seg.id,
                 fi_source=seg.text,
                 confidence=CONFIDENCE[method],
@@ -351,24 +366,6 @@ POLARITY_MARK = {"negative": " (ei)"}
 def schema_for(source: str | Path) -> Path:
     """The schema that serves a corpus file: `<doc>.schema.yaml` beside it."""
     return Path(source).parent / f"{io.doc_name(source)}.schema.yaml"
-
-
-def read_translations(path: str | Path) -> dict[str, str]:
-    """Segment id -> English retranslation, from a translations.jsonl (missing file: none)."""
-    if not Path(path).exists():
-        return {}
-    out: dict[str, str] = {}
-    for row in io.read_jsonl(path):
-        segment = row.get("segment") or row.get("id")
-        english = row.get("en") or row.get("text_en") or ""
-        if (
-            isinstance(segment, str)
-            and isinstance(english, str)
-            and english
-            and row.get("status", "ok") == "ok"
-        ):
-            out[segment] = english
-    return out
 
 
 def to_frame(rows: Sequence[RoleAttribute]) -> pd.DataFrame:
@@ -428,7 +425,8 @@ def run(source: str | Path, out_dir: str | Path) -> list[RoleAttribute]:
     schema = load_schema(schema_path)
     segments = [Segment.from_dict(r) for r in io.read_jsonl(out / "segments.jsonl")]
     changes = [Change.from_dict(r) for r in io.read_jsonl(out / "changes.jsonl")]
-    rows = extract(schema, segments, changes, read_translations(out / "translations.jsonl"))
+    translations, why_not = read_translations(out / "translations.jsonl")
+    rows = extract(schema, segments, changes, translations, why_not or NO_TRANSLATION)
     frame = to_frame(rows)
     with io.atomic_write(out / "role_attributes.csv") as handle:
         frame.to_csv(handle, index=False)

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__, align, check, clean, io, segment, stages
+from . import __version__, align, argos, check, clean, io, segment, stages, translate
 from .check import languagetool
 from .errors import PipelineError
 
@@ -101,6 +101,58 @@ def cmd_check_en(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_translate(args: argparse.Namespace) -> int:
+    """Translate a Finnish text (segmented on the fly) or a segments file fi→en, with round trip (JSONL)."""
+    config = translate.TranslateConfig(
+        decoding=translate.DecodingOptions(
+            beam_size=args.beam_size,
+            compute_type=args.compute_type,
+            max_decoding_length=args.max_decoding_length,
+        ),
+        batch_size=args.batch_size,
+        threads=args.threads,
+        use_cache=not args.no_cache,
+        cache_dir=args.cache_dir,
+        roundtrip=not args.no_roundtrip,
+    )
+    strict = True if args.strict else None  # None: the STRICT environment variable decides
+    progress = not args.quiet and translate.stderr_is_terminal()
+    rows = translate.translate_file(args.file, config, strict=strict, progress=progress)
+    _emit_jsonl([r.to_dict() for r in rows], args.out)
+    if args.out is not None:
+        log.info("%s: %d segments -> %s", args.file, len(rows), args.out)
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    """Manage the Argos translation packages: list, install."""
+    return 0  # argparse requires an action, so this is never reached
+
+
+def cmd_models_list(args: argparse.Namespace) -> int:
+    """List the installed Argos packages and whether the pipeline's language pairs are covered."""
+    for pair in argos.PAIRS:
+        pkg = argos.find_package(pair)
+        where = f"{pkg.label} ({pkg.path})" if pkg else "missing (run make models)"
+        print(f"{argos.arrow(pair)}: {where}")
+    others = [p for p in argos.installed_packages() if p.pair not in argos.PAIRS]
+    for pkg in others:
+        print(f"{argos.arrow(pkg.pair)}: {pkg.label} ({pkg.path}) [not used]")
+    if args.available:
+        for available in argos.available_packages():
+            if (available.from_code, available.to_code) in argos.PAIRS:
+                print(f"available: {available.from_code}→{available.to_code} {available.package_version}")
+    return 0
+
+
+def cmd_models_install(args: argparse.Namespace) -> int:
+    """Install the fi→en and en→fi Argos packages: from .argosmodel files, or from the package index."""
+    installed = argos.install_models(args.files, upgrade=args.upgrade)
+    for pkg in installed:
+        print(f"{argos.arrow(pkg.pair)}: installed {pkg.label} ({pkg.path})")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run every stage built so far on one document."""
     source: Path = args.file
@@ -186,6 +238,51 @@ def build_parser() -> argparse.ArgumentParser:
         "--clean", type=Path, metavar="OUT", help="write the English with safe corrections applied here"
     )
     p.add_argument("--changes", type=Path, metavar="OUT", help="write every applied correction here (JSONL)")
+
+    p = add("translate", cmd_translate)
+    p.add_argument("file", type=Path, metavar="FILE", help="a UTF-8 text file or a segments .jsonl file")
+    p.add_argument(
+        "-o", "--out", type=Path, metavar="OUT", help="write JSONL here (atomically); default stdout"
+    )
+    p.add_argument(
+        "--strict", action="store_true", help="a missing model is an error (also STRICT=1 in the environment)"
+    )
+    defaults = translate.TranslateConfig()
+    p.add_argument("--beam-size", type=int, default=defaults.decoding.beam_size, metavar="N")
+    p.add_argument(
+        "--batch-size", type=int, default=defaults.batch_size, metavar="N", help="segments per model call"
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=defaults.threads,
+        metavar="N",
+        help="CPU threads (0: CTranslate2 decides)",
+    )
+    p.add_argument(
+        "--compute-type",
+        default=defaults.decoding.compute_type,
+        choices=translate.COMPUTE_TYPES,
+        help="CTranslate2 compute type (default int8)",
+    )
+    p.add_argument(
+        "--max-decoding-length", type=int, default=defaults.decoding.max_decoding_length, metavar="N"
+    )
+    p.add_argument("--no-roundtrip", action="store_true", help="skip the en→fi round trip")
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the translation cache")
+    p.add_argument("--cache-dir", type=Path, metavar="DIR", help="default: $PIPELINE_CACHE_DIR or XDG cache")
+
+    p = add("models", cmd_models)
+    models = p.add_subparsers(dest="models_command", required=True, metavar="ACTION")
+    m = models.add_parser("list", help=cmd_models_list.__doc__, description=cmd_models_list.__doc__)
+    m.set_defaults(func=cmd_models_list)
+    m.add_argument("--available", action="store_true", help="also list the package index (needs internet)")
+    m = models.add_parser("install", help=cmd_models_install.__doc__, description=cmd_models_install.__doc__)
+    m.set_defaults(func=cmd_models_install)
+    m.add_argument(
+        "files", nargs="*", type=Path, metavar="FILE", help=".argosmodel files (default: the index)"
+    )
+    m.add_argument("--upgrade", action="store_true", help="reinstall from the index even if installed")
 
     p = add("run", cmd_run)
     p.add_argument("file", type=Path, metavar="FILE", help="a corpus file such as corpus/<doc>.fi.txt")

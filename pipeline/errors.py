@@ -20,3 +20,7 @@ class InputError(PipelineError):
 
 class ConfigError(PipelineError):
     """A bad option or setting (an unknown stage name, a bad value)."""
+
+
+class ModelError(PipelineError):
+    """A translation model that cannot be found, installed or loaded."""

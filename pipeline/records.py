@@ -80,3 +80,33 @@ class Issue(Record):
     suggestions: list[str]
     source: str
     text: str
+
+
+TRANSLATION_OK = "ok"
+
+
+@dataclass(frozen=True)
+class Translation(Record):
+    """A segment's retranslation: fi→en with its score, and the en→fi round trip with its chrF.
+
+    `status` is `ok` or `skipped: <why>`; when skipped, `text`, `score` and the round-trip fields
+    are null (never an empty or made-up translation). `score` is the model's mean log-probability
+    per output token (end token included); `chrf` is sacrebleu's chrF (0-100) of `roundtrip`
+    against `source`. `model` and `roundtrip_model` name the packages (`translate-fi_en 1.9`).
+    """
+
+    doc: str
+    segment: str
+    kind: str
+    start: int
+    end: int
+    source: str
+    status: str
+    text: str | None
+    score: float | None
+    model: str | None
+    roundtrip_status: str
+    roundtrip: str | None
+    roundtrip_score: float | None
+    roundtrip_model: str | None
+    chrf: float | None

@@ -372,6 +372,13 @@ def segment_file(path: str | Path) -> list[Segment]:
     return segment_text(io.doc_name(path), io.read_text(path))
 
 
+def load_segments(path: str | Path) -> list[Segment]:
+    """Segments from a segments JSONL file, or a text file segmented on the fly."""
+    if str(path).endswith(".jsonl"):
+        return [Segment.from_dict(row) for row in io.read_jsonl(path)]
+    return segment_file(path)
+
+
 def run(in_path: str | Path, out_path: str | Path) -> list[Segment]:
     """The segment stage: a corpus text in, `segments.jsonl` out (written atomically)."""
     segments = segment_file(in_path)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import attributes, check, clean, segment
+from . import attributes, check, clean, segment, translate
 from .check import languagetool
 from .errors import ConfigError
 
@@ -39,6 +39,14 @@ STAGES: dict[str, Stage] = {
         outputs=("cleaned.fi.txt", "changes.jsonl"),
         build=clean.run,
         help="safe fixes applied to the Finnish text (reads segments.jsonl, issues.jsonl, glossary.tsv)",
+    ),
+    "translate": Stage(
+        name="translate",
+        outputs=("translations.jsonl",),
+        build=lambda source, out_dir: translate.run(
+            out_dir / "segments.jsonl", out_dir / "translations.jsonl"
+        ),
+        help="fi→en retranslation and en→fi round trip with Argos packages (reads segments.jsonl)",
     ),
     "attributes": Stage(
         name="attributes",

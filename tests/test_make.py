@@ -70,7 +70,8 @@ def test_make_help_lists_every_target() -> None:
     result = make("help")
     assert result.returncode == 0
     listed = {line.split()[0] for line in result.stdout.splitlines() if line.strip()}
-    assert {"all", "setup", "test", "lint", "bench", "bench-segment", "clean", "help"} <= listed
+    expected = "all setup models test lint bench bench-segment bench-translate clean help".split()
+    assert set(expected) <= listed
     assert all(len(line.split(None, 1)) == 2 for line in result.stdout.splitlines() if line.strip())
 
 
@@ -81,3 +82,28 @@ def test_ci_runs_the_readme_commands() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for command in commands:
         assert command in readme
+
+
+def test_make_translates_and_redoes_it_when_models_arrive(
+    corpus: Path, tmp_path: Path, tiny_packages: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(tmp_path / "packages"))
+    monkeypatch.setenv("PIPELINE_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "out"
+    vars_ = [f"CORPUS={corpus}", f"OUT={out}"]
+    first = make(*vars_)
+    assert first.returncode == 0, first.stderr
+    assert "no fi→en Argos model installed; translations skipped (run make models)" in first.stderr
+    rows = (out / "seed" / "translations.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(rows) == 31 and all('"status": "skipped: no fi→en model (run make models)"' in r for r in rows)
+
+    models = make("models", f"ARGOS_MODELS={tiny_packages['fi_en']} {tiny_packages['en_fi']}")
+    assert models.returncode == 0, models.stderr
+    later = (out / "seed" / "translations.jsonl").stat().st_mtime + 5
+    os.utime(tmp_path / "packages", (later, later))  # mtimes are coarse on some file systems
+
+    second = make(*vars_)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.count("pipeline translate") == 2 and "pipeline -q segment" not in second.stdout
+    rows = (out / "seed" / "translations.jsonl").read_text(encoding="utf-8").splitlines()
+    assert all('"status": "ok"' in r and '"chrf": 100.0' in r for r in rows)

@@ -102,17 +102,10 @@ def check_segments(segments: Iterable[Segment], checkers: Iterable[Checker]) -> 
     return sorted(issues, key=lambda i: (i.start, i.end, i.rule))
 
 
-def load_segments(path: str | Path) -> list[Segment]:
-    """Segments from a segments JSONL file, or a text file segmented on the fly."""
-    if str(path).endswith(".jsonl"):
-        return [Segment.from_dict(row) for row in io.read_jsonl(path)]
-    return segment.segment_file(path)
-
-
 def check_file(path: str | Path, names: Iterable[str] = DEFAULT_CHECKERS) -> list[Issue]:
     """Check a text or segments file with the named checkers."""
     checkers = [get_checker(n) for n in names]
-    return check_segments(load_segments(path), checkers)
+    return check_segments(segment.load_segments(path), checkers)
 
 
 def run(in_path: str | Path, out_path: str | Path) -> list[Issue]:

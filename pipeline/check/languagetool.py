@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from .. import io
 from ..errors import InputError, PipelineError
 from ..records import Issue, Record
+from ..translate import read_translations
 
 if TYPE_CHECKING:
     import language_tool_python
@@ -608,9 +609,24 @@ EN_FIELDS = ("en", "text_en", "translation", "mt_en")
 
 
 def translation_pairs(path: str | Path) -> list[tuple[str, str]]:
-    """(segment id, English text) pairs from a JSONL file of translations; a row without them is an error."""
+    """(segment id, English text) pairs from a JSONL file of translations; a row without them is an error.
+
+    Rows of the translate stage (with a `status`) give their `text` when the status is `ok`; skipped
+    segments (no model) have nothing to check and are left out, with one warning.
+    """
     pairs: list[tuple[str, str]] = []
-    for number, row in enumerate(io.read_jsonl(path), start=1):
+    rows = io.read_jsonl(path)
+    if rows and all("status" in row for row in rows):
+        texts, why_not = read_translations(path)
+        if why_not:
+            log.warning(
+                "%s: %d segments not translated (%s); check-en checks the rest",
+                path,
+                len(rows) - len(texts),
+                why_not,
+            )
+        return list(texts.items())
+    for number, row in enumerate(rows, start=1):
         seg = next((row[k] for k in ID_FIELDS if isinstance(row.get(k), str)), None)
         en = next((row[k] for k in EN_FIELDS if isinstance(row.get(k), str)), None)
         if seg is None or en is None:

@@ -1,0 +1,1 @@
+"""Helpers shared by the tests and the benchmarks (not used by the pipeline itself)."""
