@@ -21,6 +21,7 @@ CLEANED := $(DOCS:%=$(OUT)/%/cleaned.fi.txt)
 SCHEMA_DOCS := $(patsubst $(CORPUS)/%.schema.yaml,%,$(wildcard $(CORPUS)/*.schema.yaml))
 ATTRIBUTES := $(foreach d,$(filter $(DOCS),$(SCHEMA_DOCS)),$(OUT)/$(d)/role_attributes.csv)
 ISSUES_EN := $(DOCS:%=$(OUT)/%/issues.en.jsonl)
+ALIGNED := $(DOCS:%=$(OUT)/%/aligned.jsonl)
 TRANSLATIONS := $(DOCS:%=$(OUT)/%/translations.jsonl)
 # Argos's package directory, as Argos resolves it (unless its settings.json says otherwise):
 # translations are redone when a package is installed or removed there.
@@ -38,7 +39,7 @@ endif
 .PHONY: all setup venv system-packages languagetool models test lint format bench bench-segment bench-check \
 	bench-align bench-languagetool bench-translate clean help lock check-venv
 
-all: $(SEGMENTS) $(ISSUES) $(CLEANED) $(TRANSLATIONS) $(ISSUES_EN) $(ATTRIBUTES) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
+all: $(SEGMENTS) $(ISSUES) $(CLEANED) $(TRANSLATIONS) $(ISSUES_EN) $(ALIGNED) $(ATTRIBUTES) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
 
 $(OUT)/%/segments.jsonl: $(CORPUS)/%.fi.txt $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q segment $< -o $@
@@ -58,6 +59,13 @@ $(OUT)/%/translations.jsonl: $(OUT)/%/segments.jsonl $(PIPELINE_SRC) $(wildcard 
 $(OUT)/%/issues.en.jsonl $(OUT)/%/cleaned.en.txt $(OUT)/%/changes.en.jsonl: $(OUT)/%/translations.jsonl \
 		$(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q run $(CORPUS)/$*.fi.txt --out-dir $(@D) --stage check-en
+
+# The bilingual dataset; an English reference corpus/<doc>.en.txt, when there is one, is aligned too.
+.SECONDEXPANSION:
+$(OUT)/%/aligned.jsonl $(OUT)/%/aligned.csv $(OUT)/%/aligned.parquet $(OUT)/%/aligned.tmx $(OUT)/%/aligned.xlf: \
+		$(OUT)/%/segments.jsonl $(OUT)/%/issues.jsonl $(OUT)/%/changes.jsonl $(OUT)/%/translations.jsonl \
+		$$(wildcard $(CORPUS)/$$*.en.txt) pipeline/triage.toml $(PIPELINE_SRC) | $(NEED_VENV)
+	$(PY) -m pipeline -q run $(CORPUS)/$*.fi.txt --out-dir $(@D) --stage align
 
 $(OUT)/%/role_attributes.csv $(OUT)/%/role_attributes.parquet $(OUT)/%/comparison.csv $(OUT)/%/comparison.md: \
 		$(CORPUS)/%.schema.yaml $(OUT)/%/segments.jsonl $(OUT)/%/changes.jsonl $(OUT)/%/translations.jsonl \

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import attributes, check, clean, segment, translate
+from . import align, attributes, check, clean, segment, translate
 from .check import languagetool
 from .errors import ConfigError
 
@@ -47,6 +47,12 @@ STAGES: dict[str, Stage] = {
             out_dir / "segments.jsonl", out_dir / "translations.jsonl"
         ),
         help="fi→en retranslation and en→fi round trip with Argos packages (reads segments.jsonl)",
+    ),
+    "align": Stage(
+        name="align",
+        outputs=align.ALIGN_OUTPUTS,
+        build=align.run_stage,
+        help="bilingual dataset with scores, triage, TMX and XLIFF (reads earlier outputs, <doc>.en.txt)",
     ),
     "attributes": Stage(
         name="attributes",

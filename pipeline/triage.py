@@ -1,0 +1,95 @@
+"""Triage: publish, review or reject a segment, with reasons, from thresholds in one config file."""
+
+from __future__ import annotations
+
+import functools
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+
+DEFAULT_CONFIG = Path(__file__).with_name("triage.toml")
+ENV_CONFIG = "PIPELINE_TRIAGE"
+DECISIONS = ("publish", "review", "reject")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The limits of one decision level."""
+
+    max_open_errors: int | None = None
+    max_warnings: int | None = None
+    min_logprob: float | None = None
+    min_chrf: float | None = None
+    require_scores: bool = False
+
+
+@dataclass(frozen=True)
+class Scores:
+    """What triage decides on: issue counts and translation scores (None when not measured)."""
+
+    open_errors: int
+    warnings: int
+    logprob: float | None
+    chrf: float | None
+
+
+def _thresholds(path: Path, table: object, name: str) -> Thresholds:
+    if not isinstance(table, dict):
+        raise InputError(path, f"[{name}]: expected a table of thresholds")
+    known = set(Thresholds.__dataclass_fields__)
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise InputError(path, f"[{name}]: unknown setting {unknown[0]!r}; known: {', '.join(sorted(known))}")
+    for key, value in table.items():
+        if key == "require_scores":
+            if not isinstance(value, bool):
+                raise InputError(path, f"[{name}] {key}: expected true or false, not {value!r}")
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(path, f"[{name}] {key}: expected a number, not {value!r}")
+    return Thresholds(**table)
+
+
+@functools.cache
+def load(path: Path | None = None) -> tuple[Thresholds, Thresholds, str]:
+    """(reject, review) thresholds and the config's file name, from PIPELINE_TRIAGE or the default."""
+    path = path or Path(os.environ.get(ENV_CONFIG) or DEFAULT_CONFIG)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(path, "no such triage config") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(path, f"not valid TOML ({exc})") from None
+    return (
+        _thresholds(path, data.get("reject", {}), "reject"),
+        _thresholds(path, data.get("review", {}), "review"),
+        path.name,
+    )
+
+
+def _reasons(scores: Scores, limits: Thresholds) -> list[str]:
+    reasons = []
+    if limits.max_open_errors is not None and scores.open_errors > limits.max_open_errors:
+        reasons.append(f"{scores.open_errors} open errors > {limits.max_open_errors}")
+    if limits.max_warnings is not None and scores.warnings > limits.max_warnings:
+        reasons.append(f"{scores.warnings} warnings > {limits.max_warnings}")
+    if limits.min_logprob is not None and scores.logprob is not None and scores.logprob < limits.min_logprob:
+        reasons.append(f"model log-probability {scores.logprob:.2f} < {limits.min_logprob}")
+    if limits.min_chrf is not None and scores.chrf is not None and scores.chrf < limits.min_chrf:
+        reasons.append(f"round-trip chrF {scores.chrf:.1f} < {limits.min_chrf}")
+    if limits.require_scores and scores.logprob is None and scores.chrf is None:
+        reasons.append("no translation scores")
+    return reasons
+
+
+def decide(scores: Scores, config: Path | None = None) -> tuple[str, list[str]]:
+    """The decision and its reasons: reject if a reject threshold is crossed, else review if a review
+    threshold is, else publish."""
+    reject, review, _ = load(config)
+    if reasons := _reasons(scores, reject):
+        return "reject", reasons
+    if reasons := _reasons(scores, review):
+        return "review", reasons
+    return "publish", []
