@@ -640,7 +640,8 @@ class DoubleFinite(Checker):
         """Finite verbs following a finite "olla"."""
         words = [t for t in tokenize(seg.text) if t.is_word]
         for i, word in enumerate(words):
-            if not _finite(word.text, olla=True):
+            # Every finite form of "olla" starts with "o" (on, ovat, oli, olisi …): a cheap first test.
+            if word.text[:1] not in "oO" or not _finite(word.text, olla=True):
                 continue
             j = i + 1
             while j < len(words) and _adverb(words[j].text) and _adjacent(seg.text, words[j - 1], words[j]):
