@@ -452,23 +452,17 @@ def _is_auxiliary(word: Token) -> bool:
 
 
 def _adverbial(word: str) -> bool:
-    """An adverb ("erittäin", "myös") or an instructive used as one."""
+    """An adverb ("erittäin", "myös", "enää") or an instructive used as one ("usein"); no verb."""
     found = analyses(word.lower())
-    return bool(found) and all(
+    return any(
         a.get("CLASS") in ("seikkasana", "kieltosana") or a.get("SIJAMUOTO") == "keinonto" for a in found
-    )
+    ) and not any(a.get("CLASS") == "teonsana" for a in found)
 
 
 def _after_auxiliary(words: list[Token], i: int) -> bool:
     """An auxiliary ("on", "ei", "tulee") right before word i, or before one adverb in between."""
-
-    def adverb(k: int) -> bool:
-        return k >= 0 and any(
-            a.get("CLASS") in ("seikkasana", "kieltosana") for a in analyses(words[k].text.lower())
-        )
-
     return (i >= 1 and _is_auxiliary(words[i - 1])) or (
-        i >= 2 and adverb(i - 1) and _is_auxiliary(words[i - 2])
+        i >= 2 and _adverbial(words[i - 1].text) and _is_auxiliary(words[i - 2])
     )
 
 
@@ -621,14 +615,6 @@ def _finite(word: str, olla: bool) -> bool:
     )
 
 
-def _adverb(word: str) -> bool:
-    """An adverb, or an instructive that works as one ("usein", "harvoin")."""
-    found = analyses(word.lower())
-    return any(a.get("CLASS") == "seikkasana" or a.get("SIJAMUOTO") == "keinonto" for a in found) and not any(
-        a.get("CLASS") == "teonsana" for a in found
-    )
-
-
 class DoubleFinite(Checker):
     """A finite verb right after a finite "olla": "ovat usein pidetään" for "pidetään usein" or
     "ovat usein pidettyjä". Adverbs may stand between the two."""
@@ -644,7 +630,9 @@ class DoubleFinite(Checker):
             if word.text[:1] not in "oO" or not _finite(word.text, olla=True):
                 continue
             j = i + 1
-            while j < len(words) and _adverb(words[j].text) and _adjacent(seg.text, words[j - 1], words[j]):
+            while (
+                j < len(words) and _adverbial(words[j].text) and _adjacent(seg.text, words[j - 1], words[j])
+            ):
                 j += 1
             if (
                 j < len(words)
