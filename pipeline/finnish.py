@@ -40,6 +40,8 @@ def is_dotted_abbreviation(word: str) -> bool:
 
 
 WORD, PUNCTUATION, WHITESPACE, UNKNOWN = 1, 2, 3, 4  # libvoikko token types
+# Voikko's classes of proper names.
+NAME_CLASSES = frozenset({"nimi", "etunimi", "sukunimi", "paikannimi"})
 
 
 @dataclass(frozen=True)

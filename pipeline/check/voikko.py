@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..english import is_common_word
-from ..finnish import spell, suggest, tokenize, voikko
+from ..finnish import NAME_CLASSES, analyses, spell, suggest, tokenize, voikko
 from ..records import Issue, Segment
 from . import Checker
 
@@ -63,6 +63,12 @@ class VoikkoGrammar(Checker):
             )
 
 
+def _known_common(word: str) -> bool:
+    """A lowercase word Voikko analyses as a common word is spelt right: the analyses, which the
+    other checkers need anyway, spare a spell() call (a lowercased name, "euroopan", is left to it)."""
+    return word.islower() and any(a.get("CLASS") not in NAME_CLASSES for a in analyses(word))
+
+
 class VoikkoSpeller(Checker):
     """Voikko's speller on every word, with Voikko's suggestions, at severity info.
 
@@ -82,7 +88,7 @@ class VoikkoSpeller(Checker):
         tokens = tokenize(seg.text)
         for k, tok in enumerate(tokens):
             word = tok.text
-            if not tok.is_word or spell(word) or any(ch.isdigit() for ch in word):
+            if not tok.is_word or any(ch.isdigit() for ch in word) or _known_common(word) or spell(word):
                 continue
             if k + 1 < len(tokens) and tokens[k + 1].text == "." and spell(word + "."):
                 continue
