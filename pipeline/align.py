@@ -24,7 +24,7 @@ from . import io, triage
 from .clean import Change, cleaned_segment
 from .english import ENGLISH_FUNCTION_WORDS
 from .errors import InputError, PipelineError
-from .finnish import analyses, compound_parts, tokenize
+from .finnish import analyses, lemmas_with_parts, tokenize
 from .records import TRANSLATION_OK, Issue, Record, Segment, Translation
 from .segment import segment_text
 
@@ -153,11 +153,10 @@ def _fi_word_keys(word: str) -> frozenset[str] | None:
         return None
     table = dictionary()
     keys = {"=" + word.lower()}
-    for a in found:
-        lemma = a.get("BASEFORM", "").lower()
+    for lemma, parts in lemmas_with_parts(word):
         keys.add("=" + lemma)
         keys |= table.get(lemma, frozenset())
-        for part in compound_parts(lemma, a.get("STRUCTURE", "")):
+        for part in parts:
             keys |= table.get(part, frozenset())
     return frozenset(keys)
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from . import io
 from .clean import Change, cleaned_segment
 from .errors import InputError
-from .finnish import Token, analyses, compound_parts, tokenize
+from .finnish import Token, analyses, lemmas_with_parts, tokenize
 from .records import Record, Segment
 from .translate import read_translations
 
@@ -144,10 +144,9 @@ def load_schema(path: str | Path) -> Schema:
 def _lemmas(word: str) -> frozenset[str]:
     """What a word can match: its lowercase form, its base forms and their compound parts."""
     out = {word.lower()}
-    for a in analyses(word) or analyses(word.lower()):
-        lemma = a.get("BASEFORM", "").lower()
+    for lemma, parts in lemmas_with_parts(word):
         out.add(lemma)
-        out.update(compound_parts(lemma, a.get("STRUCTURE", "")))
+        out.update(parts)
     return frozenset(out)
 
 
@@ -210,13 +209,12 @@ _LATTER, _FORMER = "jälkimmäinen", "edellinen"
 _CLAUSE_BREAKS = (",", ";", ":", " ja ", " mutta ", " vaan ", " sekä ")
 
 
-def _clause_span(text: str, word: Token) -> tuple[int, int]:
-    """The clause around a word, between the nearest clause breaks."""
+def _clause_span(text: str, word: Token, breaks: Sequence[str] = _CLAUSE_BREAKS) -> tuple[int, int]:
+    """The clause around a word, between the nearest breaks on either side."""
     start = max(
-        text.rfind(b, 0, word.start) + len(b) if text.rfind(b, 0, word.start) >= 0 else 0
-        for b in _CLAUSE_BREAKS
+        text.rfind(b, 0, word.start) + len(b) if text.rfind(b, 0, word.start) >= 0 else 0 for b in breaks
     )
-    ends = [i for i in (text.find(b, word.end) for b in _CLAUSE_BREAKS) if i >= 0]
+    ends = [i for i in (text.find(b, word.end) for b in breaks) if i >= 0]
     return start, min(ends) if ends else len(text)
 
 
@@ -239,10 +237,8 @@ def _contrast(words: Sequence[Token], mentions: dict[str, list[int]]) -> tuple[s
 
 
 def _clause(text: str, cue_word: Token) -> str:
-    """The clause around a cue: the text between the nearest ';' or ':' on either side."""
-    start = max(text.rfind(";", 0, cue_word.start), text.rfind(":", 0, cue_word.start)) + 1
-    ends = [i for i in (text.find(";", cue_word.end), text.find(":", cue_word.end)) if i >= 0]
-    end = min(ends) if ends else len(text)
+    """The value of a cue: the text between the nearest ';' or ':' on either side."""
+    start, end = _clause_span(text, cue_word, (";", ":"))
     return text[start:end].strip()
 
 

@@ -109,7 +109,18 @@ def compound_parts(lemma: str, structure: str) -> list[str]:
     return [lemma[a:b].strip("-") for a, b in itertools.pairwise(bounds) if b - a > 1]
 
 
+@functools.lru_cache(maxsize=200_000)
+def lemmas_with_parts(word: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(lowercase base form, its compound parts) for each of Voikko's analyses of the word (or of
+    its lowercase form, when the word as written has none)."""
+    return tuple(
+        (lemma, tuple(compound_parts(lemma, a.get("STRUCTURE", ""))))
+        for a in analyses(word) or analyses(word.lower())
+        for lemma in [a.get("BASEFORM", "").lower()]
+    )
+
+
 def clear_caches() -> None:
     """Forget every cached Voikko answer (for benchmarks that time a cold start)."""
-    for cached in (is_dotted_abbreviation, tokenize, analyses, spell, suggest):
+    for cached in (is_dotted_abbreviation, tokenize, analyses, spell, suggest, lemmas_with_parts):
         cached.cache_clear()

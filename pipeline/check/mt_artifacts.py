@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 
 from ..english import ENGLISH_FUNCTION_WORDS, is_common_word, is_name
-from ..finnish import Token, analyses, spell, tokenize
+from ..finnish import NAME_CLASSES, Token, analyses, spell, tokenize
 from ..records import Issue, Segment
 from . import Checker
 
@@ -56,14 +56,13 @@ class Spacing(Checker):
 # --- untranslated English ------------------------------------------------------------------------------
 
 _ASCII_WORD = re.compile(r"^[A-Za-z]{2,}$|^[AI]$")
-_NAME_CLASSES = {"nimi", "etunimi", "sukunimi", "paikannimi"}
 _NP_CLASSES = {"nimisana", "laatusana", "nimisana_laatusana"}
 _QUOTES_BEFORE = "”“\"'«»‘’("
 
 
 def _finnish_common_word(word: str) -> bool:
     """Voikko knows `word` as a Finnish word other than a proper name."""
-    return spell(word) and any(a.get("CLASS") not in _NAME_CLASSES for a in analyses(word))
+    return spell(word) and any(a.get("CLASS") not in NAME_CLASSES for a in analyses(word))
 
 
 def _english_mark(tok: Token, first: bool) -> str | None:
@@ -273,8 +272,8 @@ def _forms(word: str, classes: set[str]) -> set[tuple[str, str]]:
     ):
         return set()  # a verb construction: "valmis tekemään" (but "tapahtumaan" is also a noun)
     if word[:1].islower():  # a lowercase word is no name, whatever homonymous names Voikko knows ("Kukka")
-        found = tuple(a for a in found if a.get("CLASS") not in _NAME_CLASSES)
-    if not found or any(a.get("CLASS") in _NAME_CLASSES or a.get("CLASS") == "asemosana" for a in found):
+        found = tuple(a for a in found if a.get("CLASS") not in NAME_CLASSES)
+    if not found or any(a.get("CLASS") in NAME_CLASSES or a.get("CLASS") == "asemosana" for a in found):
         return set()
     forms = {
         cn
@@ -300,7 +299,7 @@ def _lowercased_genitive_name(word: str) -> bool:
         return False
     found = analyses(word)
     return bool(found) and all(
-        a.get("CLASS") in _NAME_CLASSES and a.get("SIJAMUOTO") == "omanto" for a in found
+        a.get("CLASS") in NAME_CLASSES and a.get("SIJAMUOTO") == "omanto" for a in found
     )
 
 
@@ -436,7 +435,7 @@ class Agreement(Checker):
                 return True
             # A genitive attribute of a following noun: "arvoisa komission jäsen", "pitkä junan varjo"
             # (but not "merkittävä osan koko Siperiasta", where "koko" is no noun here).
-            nouns = {"nimisana"} | _NAME_CLASSES
+            nouns = {"nimisana"} | NAME_CLASSES
             if (
                 forms & _GENITIVES
                 and any(_case_number(a) == NOM_SG for a in following)
@@ -587,7 +586,7 @@ class TitleCase(Checker):
             text = word.text
             if not (text[0].isupper() and text[1:].islower()) or (text.isascii() and is_common_word(text)):
                 continue
-            if any(a.get("CLASS") in _NAME_CLASSES for a in analyses(text)):
+            if any(a.get("CLASS") in NAME_CLASSES for a in analyses(text)):
                 continue
             if _finnish_common_word(text.lower()):
                 yield self.issue(
