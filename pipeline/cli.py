@@ -164,6 +164,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_jsonl_out(p: argparse.ArgumentParser) -> None:
+    """The `-o/--out` option of the commands that print JSONL."""
+    p.add_argument(
+        "-o", "--out", type=Path, metavar="OUT", help="write JSONL here (atomically); default stdout"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one subcommand per stage."""
     parser = argparse.ArgumentParser(
@@ -182,15 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("segment", cmd_segment)
     p.add_argument("file", type=Path, metavar="FILE", help="a UTF-8 text file")
-    p.add_argument(
-        "-o", "--out", type=Path, metavar="OUT", help="write JSONL here (atomically); default stdout"
-    )
+    add_jsonl_out(p)
 
     p = add("check", cmd_check)
     p.add_argument("file", type=Path, metavar="FILE", help="a UTF-8 text file or a segments .jsonl file")
-    p.add_argument(
-        "-o", "--out", type=Path, metavar="OUT", help="write JSONL here (atomically); default stdout"
-    )
+    add_jsonl_out(p)
     p.add_argument(
         "--checker",
         action="append",
@@ -220,9 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="one sentence per line, a blank line ends a document; beads give line numbers "
         "(non-blank lines from 0). Without it both texts are segmented and beads give sentence numbers.",
     )
-    p.add_argument(
-        "-o", "--out", type=Path, metavar="OUT", help="write JSONL here (atomically); default stdout"
-    )
+    add_jsonl_out(p)
     p = add("check-en", cmd_check_en)
     p.add_argument(
         "file", type=Path, metavar="FILE", help="an English text file, or a translations .jsonl file"
@@ -241,9 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("translate", cmd_translate)
     p.add_argument("file", type=Path, metavar="FILE", help="a UTF-8 text file or a segments .jsonl file")
-    p.add_argument(
-        "-o", "--out", type=Path, metavar="OUT", help="write JSONL here (atomically); default stdout"
-    )
+    add_jsonl_out(p)
     p.add_argument(
         "--strict", action="store_true", help="a missing model is an error (also STRICT=1 in the environment)"
     )
