@@ -23,6 +23,8 @@ ATTRIBUTES := $(foreach d,$(filter $(DOCS),$(SCHEMA_DOCS)),$(OUT)/$(d)/role_attr
 ISSUES_EN := $(DOCS:%=$(OUT)/%/issues.en.jsonl)
 ALIGNED := $(DOCS:%=$(OUT)/%/aligned.jsonl)
 TRANSLATIONS := $(DOCS:%=$(OUT)/%/translations.jsonl)
+REPORTS := $(DOCS:%=$(OUT)/%/report.html)
+REPORT_SRC := $(wildcard pipeline/templates/*)
 # Argos's package directory, as Argos resolves it (unless its settings.json says otherwise):
 # translations are redone when a package is installed or removed there.
 ARGOS_PACKAGES_DIR ?= $(or $(XDG_DATA_HOME),$(HOME)/.local/share)/argos-translate/packages
@@ -39,7 +41,8 @@ endif
 .PHONY: all setup venv system-packages languagetool models test lint format bench bench-segment bench-check \
 	bench-align bench-languagetool bench-translate clean help lock check-venv
 
-all: $(SEGMENTS) $(ISSUES) $(CLEANED) $(TRANSLATIONS) $(ISSUES_EN) $(ALIGNED) $(ATTRIBUTES) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
+all: $(SEGMENTS) $(ISSUES) $(CLEANED) $(TRANSLATIONS) $(ISSUES_EN) $(ALIGNED) $(ATTRIBUTES) $(REPORTS) \
+	$(OUT)/index.html ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
 
 $(OUT)/%/segments.jsonl: $(CORPUS)/%.fi.txt $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q segment $< -o $@
@@ -71,6 +74,18 @@ $(OUT)/%/role_attributes.csv $(OUT)/%/role_attributes.parquet $(OUT)/%/compariso
 		$(CORPUS)/%.schema.yaml $(OUT)/%/segments.jsonl $(OUT)/%/changes.jsonl $(OUT)/%/translations.jsonl \
 		$(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q run $(CORPUS)/$*.fi.txt --out-dir $(@D) --stage attributes
+
+# The reviewer's report: every output above (the comparison table only where there is a schema) and the
+# config files its signature hashes.
+$(OUT)/%/report.html: $(OUT)/%/segments.jsonl $(OUT)/%/issues.jsonl $(OUT)/%/changes.jsonl \
+		$(OUT)/%/translations.jsonl $(OUT)/%/issues.en.jsonl $(OUT)/%/aligned.jsonl \
+		$$(if $$(wildcard $(CORPUS)/$$*.schema.yaml),$(OUT)/$$*/comparison.csv $(CORPUS)/$$*.schema.yaml) \
+		$$(wildcard $(CORPUS)/$$*.review.yaml $(CORPUS)/glossary.tsv) pipeline/triage.toml \
+		$(REPORT_SRC) $(PIPELINE_SRC) | $(NEED_VENV)
+	$(PY) -m pipeline -q run $(CORPUS)/$*.fi.txt --out-dir $(@D) --stage report
+
+$(OUT)/index.html: $(REPORTS) $(REPORT_SRC) $(PIPELINE_SRC) | $(NEED_VENV)
+	$(PY) -m pipeline -q report-index $(OUT)
 
 check-venv:
 	@test -x $(PY) -a -f $(STAMP) || { echo "make: $(VENV) is missing or incomplete: run 'make setup' first" >&2; exit 1; }

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__, align, argos, check, clean, io, segment, stages, translate
+from . import __version__, align, argos, check, clean, io, report, segment, stages, translate
 from .check import languagetool
 from .errors import PipelineError
 
@@ -153,6 +153,13 @@ def cmd_models_install(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report_index(args: argparse.Namespace) -> int:
+    """Write DIR/index.html: every document under DIR that has a report.html, with its counts."""
+    path = report.write_index(args.dir)
+    log.info("%s: index of the reports -> %s", args.dir, path)
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """Run every stage built so far on one document."""
     source: Path = args.file
@@ -282,6 +289,11 @@ def build_parser() -> argparse.ArgumentParser:
         "files", nargs="*", type=Path, metavar="FILE", help=".argosmodel files (default: the index)"
     )
     m.add_argument("--upgrade", action="store_true", help="reinstall from the index even if installed")
+
+    p = add("report-index", cmd_report_index)
+    p.add_argument(
+        "dir", type=Path, nargs="?", default=Path("outputs"), metavar="DIR", help="default: outputs"
+    )
 
     p = add("run", cmd_run)
     p.add_argument("file", type=Path, metavar="FILE", help="a corpus file such as corpus/<doc>.fi.txt")

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import align, attributes, check, clean, segment, translate
+from . import align, attributes, check, clean, report, segment, translate
 from .check import languagetool
 from .errors import ConfigError
 
@@ -65,6 +65,13 @@ STAGES: dict[str, Stage] = {
         outputs=("issues.en.jsonl", "cleaned.en.txt", "changes.en.jsonl"),
         build=lambda source, out_dir: languagetool.run_stage(out_dir / "translations.jsonl", out_dir),
         help="English checks: LanguageTool on translations.jsonl (skipped, with a warning, until it exists)",
+    ),
+    # Last: it presents the outputs of every stage above.
+    "report": Stage(
+        name="report",
+        outputs=(report.REPORT,),
+        build=report.run,
+        help="the reviewer's self-contained HTML report (reads every output above; comparison.csv if any)",
     ),
 }
 

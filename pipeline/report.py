@@ -1,0 +1,715 @@
+"""The report stage: one self-contained HTML page per document for the reviewer, and an index of them.
+
+`build_report` turns the records of the earlier stages into a report model (pure: no files, no
+clock); `render_report` renders it with the Jinja2 templates of `pipeline/templates/`, with
+autoescaping on and no article text ever marked safe, so an article containing `<script>` shows it
+as text. `run` reads a document's outputs and writes `report.html` atomically.
+
+The page is self-contained (inline CSS, JS and SVG; no URL of any kind) and deterministic: the same
+inputs give the same bytes, the date included when SOURCE_DATE_EPOCH pins it (reproducible-builds).
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
+from typing import Any, TypeVar
+
+import jinja2
+
+from . import __version__, io, triage
+from .align import AlignedSegment
+from .attributes import schema_for
+from .check.languagetool import LT_VERSION
+from .clean import Change, cleaned_segment, glossary_for
+from .errors import ConfigError, InputError
+from .records import SEVERITIES, TRANSLATION_OK, Issue, Record, Segment, Translation
+
+REPORT = "report.html"
+INDEX = "index.html"
+NO_TRIAGE = "none"  # a segment without a row in aligned.jsonl
+TRIAGE_VALUES = (*triage.DECISIONS, NO_TRIAGE)
+_SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+# Words, runs of white space and single other characters: the units of the word-level diff.
+_TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+R = TypeVar("R", bound=Record)
+
+
+# --- the model -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Everything a reader needs to reproduce the report, as sacrebleu's signature records a score's."""
+
+    pipeline: str
+    translation: str  # the fi→en model(s), or "none"
+    roundtrip: str  # the en→fi model(s), or "none"
+    languagetool: str  # its version, or "not run"
+    config_hash: str
+    config_files: tuple[str, ...]  # the files the hash covers (beside the pipeline version)
+    date: str
+
+    def line(self) -> str:
+        """The signature as one line: `pipeline:0.1.0|fi-en:…|en-fi:…|languagetool:6.8|config:…|date:…`."""
+        return (
+            f"pipeline:{self.pipeline}|fi-en:{self.translation}|en-fi:{self.roundtrip}"
+            f"|languagetool:{self.languagetool}|config:{self.config_hash}|date:{self.date}"
+        )
+
+
+@dataclass(frozen=True)
+class IssueView:
+    """An issue as the report shows it: a page-wide key, offsets relative to the text it is in."""
+
+    key: str
+    lang: str
+    start: int
+    end: int
+    category: str
+    rule: str
+    severity: str
+    message: str
+    suggestions: tuple[str, ...]
+    source: str
+    text: str
+
+    @property
+    def title(self) -> str:
+        """One line for a tooltip: severity, rule, message and the suggestions."""
+        suggested = f" → {', '.join(self.suggestions)}" if self.suggestions else ""
+        return f"{self.severity} · {self.rule}: {self.message}{suggested}"
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of text covered by the same issues (none: plain text); `point` marks a zero-width issue."""
+
+    text: str
+    issues: tuple[IssueView, ...] = ()
+    point: bool = False
+
+    @property
+    def keys(self) -> str:
+        """The keys of the covering issues, space-separated."""
+        return " ".join(i.key for i in self.issues)
+
+    @property
+    def severity(self) -> str:
+        """The worst severity of the covering issues."""
+        return min((i.severity for i in self.issues), key=lambda s: _SEVERITY_RANK.get(s, len(SEVERITIES)))
+
+    @property
+    def categories(self) -> str:
+        """The categories of the covering issues, space-separated, each once."""
+        return " ".join(dict.fromkeys(i.category for i in self.issues))
+
+    @property
+    def title(self) -> str:
+        """The covering issues' tooltips, one per line."""
+        return "\n".join(i.title for i in self.issues)
+
+
+@dataclass(frozen=True)
+class DiffPiece:
+    """A piece of the word-level diff: `op` is `equal`, `delete` or `insert`."""
+
+    op: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ReviewView:
+    """A reviewer's decision as the review stage recorded it (review.jsonl)."""
+
+    target: str
+    kind: str
+    decision: str
+    status: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ChangeView:
+    """A change of the clean stage (or a reviewer's replacement), with the reviewer's decision."""
+
+    id: str
+    rule: str
+    category: str
+    original: str
+    replacement: str
+    applied: bool
+    reason: str
+    decision: str | None
+    review: ReviewView | None
+
+
+@dataclass(frozen=True)
+class TranslationView:
+    """A segment's retranslation: the English (with its LanguageTool issues) and scores, or why not."""
+
+    status: str
+    ok: bool
+    spans: tuple[Span, ...]
+    issues: tuple[IssueView, ...]
+    score: float | None
+    chrf: float | None
+    roundtrip: str | None
+    roundtrip_status: str
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    """One segment: original with its issues, the diff against the cleaned text, English, triage."""
+
+    id: str
+    anchor: str
+    kind: str
+    spans: tuple[Span, ...]
+    issues: tuple[IssueView, ...]
+    diff: tuple[DiffPiece, ...]
+    changed: bool
+    removed: bool
+    changes: tuple[ChangeView, ...]
+    reviews: tuple[ReviewView, ...]
+    translation: TranslationView | None
+    triage: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class BlockView:
+    """A block of the article (title, heading, paragraph, list item) and its segments."""
+
+    index: int
+    kind: str
+    segments: tuple[SegmentView, ...]
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a chart."""
+
+    label: str
+    count: int
+    share: float  # of the chart's largest count, 0..1
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A small horizontal bar chart (drawn as inline SVG)."""
+
+    title: str
+    bars: tuple[Bar, ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The document's counts: segments, issues, triage, changes, stale reviewer decisions."""
+
+    segments: int
+    translated: int
+    issues: int
+    issues_en: int
+    changes_applied: int
+    changes_not_applied: int
+    accepted: int
+    rejected: int
+    charts: tuple[Chart, ...]
+    triage: tuple[tuple[str, int], ...]
+    severities: tuple[tuple[str, int], ...]
+    stale: tuple[ReviewView, ...]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The values the page's filters offer, with how many items each has."""
+
+    severities: tuple[tuple[str, int], ...]
+    categories: tuple[tuple[str, int], ...]
+    triage: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The role-attribute comparison table (comparison.csv): a header row and the rows."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class ReportModel:
+    """Everything report.html shows."""
+
+    doc: str
+    signature: Signature
+    summary: Summary
+    filters: Filters
+    blocks: tuple[BlockView, ...]
+    comparison: Comparison | None
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """The records the report is built from; everything but the segments may be empty."""
+
+    segments: Sequence[Segment]
+    issues: Sequence[Issue] = ()
+    changes: Sequence[Mapping[str, Any]] = ()  # changes.jsonl rows (a reviewer's `decision` included)
+    translations: Sequence[Translation] = ()
+    issues_en: Sequence[Issue] | None = None  # None: check-en has not run
+    aligned: Sequence[AlignedSegment] = ()
+    comparison: Sequence[Sequence[str]] | None = None
+    review: Sequence[Mapping[str, Any]] = ()  # review.jsonl rows
+
+
+# --- pure functions ------------------------------------------------------------------------------------
+
+
+def tokens(text: str) -> list[str]:
+    """The units of the word-level diff: words, white-space runs and single other characters."""
+    return _TOKEN.findall(text)
+
+
+def word_diff(old: str, new: str) -> list[DiffPiece]:
+    """A word-level diff of two texts: equal, deleted and inserted pieces that rebuild both texts."""
+    a, b = tokens(old), tokens(new)
+    pieces: list[DiffPiece] = []
+
+    def add(op: str, parts: Sequence[str]) -> None:
+        text = "".join(parts)
+        if not text:
+            return
+        if pieces and pieces[-1].op == op:
+            pieces[-1] = DiffPiece(op, pieces[-1].text + text)
+        else:
+            pieces.append(DiffPiece(op, text))
+
+    # autojunk off: its popularity heuristic drops common tokens (spaces) from long texts.
+    for tag, i1, i2, j1, j2 in _matcher(a, b).get_opcodes():
+        if tag == "equal":
+            add("equal", a[i1:i2])
+        else:
+            add("delete", a[i1:i2])
+            add("insert", b[j1:j2])
+    return pieces
+
+
+def _matcher(a: list[str], b: list[str]) -> Any:
+    import difflib  # noqa: PLC0415  (only the report needs it)
+
+    return difflib.SequenceMatcher(None, a, b, autojunk=False)
+
+
+def highlight(text: str, issues: Sequence[IssueView]) -> list[Span]:
+    """The text cut into spans at every issue boundary, each with the issues covering it.
+
+    Overlapping issues need no nesting: a span covered by two issues lists both. Offsets are
+    clamped to the text; a zero-width issue becomes a point marker before the text at its offset.
+    """
+    size = len(text)
+    ranges = [(max(0, min(i.start, size)), max(0, min(i.end, size)), i) for i in issues]
+    points: dict[int, list[IssueView]] = {}
+    for start, end, issue in ranges:
+        if start >= end:
+            points.setdefault(start, []).append(issue)
+    cuts = sorted({0, size, *(s for s, _, _ in ranges), *(e for _, e, _ in ranges)})
+    spans: list[Span] = []
+    for a, b in zip(cuts, [*cuts[1:], size], strict=True):
+        if a in points:
+            spans.append(Span("", tuple(points.pop(a)), point=True))
+        if a < b:
+            covering = tuple(i for s, e, i in ranges if s <= a and b <= e and s < e)
+            spans.append(Span(text[a:b], covering))
+    return spans
+
+
+def _issue_view(issue: Issue, key: str, lang: str, offset: int) -> IssueView:
+    return IssueView(
+        key=key,
+        lang=lang,
+        start=issue.start - offset,
+        end=issue.end - offset,
+        category=issue.category,
+        rule=issue.rule,
+        severity=issue.severity,
+        message=issue.message,
+        suggestions=tuple(issue.suggestions),
+        source=issue.source,
+        text=issue.text,
+    )
+
+
+def _review_view(row: Mapping[str, Any]) -> ReviewView:
+    return ReviewView(
+        target=str(row.get("target", "")),
+        kind=str(row.get("kind", "")),
+        decision=str(row.get("decision", "")),
+        status=str(row.get("status", "")),
+        message=str(row.get("message", "")),
+    )
+
+
+def _chart(title: str, counts: Iterable[tuple[str, int]]) -> Chart:
+    items = [(label, n) for label, n in counts if n]
+    top = max((n for _, n in items), default=0)
+    return Chart(title, tuple(Bar(label, n, n / top if top else 0.0) for label, n in items))
+
+
+def _by_severity(issues: Iterable[Issue]) -> list[tuple[str, int]]:
+    counts = Counter(i.severity for i in issues)
+    order = [*SEVERITIES, *sorted(set(counts) - set(SEVERITIES))]
+    return [(s, counts[s]) for s in order]
+
+
+def _by_category(issues: Iterable[Issue]) -> list[tuple[str, int]]:
+    counts = Counter(i.category for i in issues)
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _translation_view(t: Translation, issues: Sequence[IssueView]) -> TranslationView:
+    ok = t.status == TRANSLATION_OK and t.text is not None
+    return TranslationView(
+        status=t.status,
+        ok=ok,
+        spans=tuple(highlight(t.text or "", issues)) if ok else (),
+        issues=tuple(issues) if ok else (),
+        score=t.score,
+        chrf=t.chrf,
+        roundtrip=t.roundtrip,
+        roundtrip_status=t.roundtrip_status,
+    )
+
+
+def build_report(doc: str, inputs: ReportInputs, signature: Signature) -> ReportModel:
+    """The report model of one document from the records of the earlier stages."""
+    changes = [Change.from_dict(dict(row)) for row in inputs.changes]
+    decisions = {str(row.get("id")): row.get("decision") for row in inputs.changes}
+    reviews = [_review_view(row) for row in inputs.review]
+    review_by_target = {r.target: r for r in reviews}
+    issues_en = inputs.issues_en or ()
+    translations = {t.segment: t for t in inputs.translations}
+    aligned = {a.segment: a for a in inputs.aligned}
+
+    fi_by_segment: dict[str, list[Issue]] = {}
+    for issue in inputs.issues:
+        fi_by_segment.setdefault(issue.segment, []).append(issue)
+    en_by_segment: dict[str, list[Issue]] = {}
+    for issue in issues_en:
+        en_by_segment.setdefault(issue.segment, []).append(issue)
+    changes_by_segment: dict[str, list[ChangeView]] = {}
+    for change in changes:
+        decision = decisions.get(change.id)
+        changes_by_segment.setdefault(change.segment, []).append(
+            ChangeView(
+                id=change.id,
+                rule=change.rule,
+                category=change.category,
+                original=change.original,
+                replacement=change.replacement,
+                applied=change.applied,
+                reason=change.reason,
+                decision=str(decision) if decision is not None else None,
+                review=review_by_target.get(change.id),
+            )
+        )
+
+    blocks: list[BlockView] = []
+    counter = 0
+    for seg in inputs.segments:
+        fi = []
+        for issue in sorted(fi_by_segment.get(seg.id, []), key=lambda i: (i.start, i.end, i.rule)):
+            counter += 1
+            fi.append(_issue_view(issue, f"f{counter}", "fi", seg.start))
+        en = []
+        for issue in sorted(en_by_segment.get(seg.id, []), key=lambda i: (i.start, i.end, i.rule)):
+            counter += 1
+            en.append(_issue_view(issue, f"e{counter}", "en", 0))
+        cleaned = cleaned_segment(seg, changes)
+        t = translations.get(seg.id)
+        row = aligned.get(seg.id)
+        view = SegmentView(
+            id=seg.id,
+            anchor=f"s-{seg.block}-{seg.sentence}",
+            kind=seg.kind,
+            spans=tuple(highlight(seg.text, fi)),
+            issues=tuple(fi),
+            diff=tuple(word_diff(seg.text, cleaned)),
+            changed=cleaned != seg.text,
+            removed=bool(seg.text) and not cleaned,
+            changes=tuple(changes_by_segment.get(seg.id, ())),
+            reviews=tuple(r for r in reviews if r.kind == "segment" and r.target == seg.id),
+            translation=_translation_view(t, en) if t is not None else None,
+            triage=row.decision if row is not None else NO_TRIAGE,
+            reasons=tuple(row.reasons) if row is not None else (),
+        )
+        if blocks and blocks[-1].index == seg.block:
+            blocks[-1] = dataclasses.replace(blocks[-1], segments=(*blocks[-1].segments, view))
+        else:
+            blocks.append(BlockView(seg.block, seg.kind, (view,)))
+
+    summary = summarise(inputs)
+    all_issues = [*inputs.issues, *issues_en]
+    filters = Filters(
+        severities=tuple(_by_severity(all_issues)),
+        categories=tuple(sorted(Counter(i.category for i in all_issues).items())),
+        triage=summary.triage,
+    )
+    comparison = None
+    if inputs.comparison:
+        header, *rows = (tuple(r) for r in inputs.comparison)
+        comparison = Comparison(header, tuple(rows))
+    return ReportModel(doc, signature, summary, filters, tuple(blocks), comparison)
+
+
+def summarise(inputs: ReportInputs) -> Summary:
+    """The document's counts and charts."""
+    changes = [Change.from_dict(dict(row)) for row in inputs.changes]
+    decisions = [row.get("decision") for row in inputs.changes]
+    issues_en = inputs.issues_en or ()
+    aligned = {a.segment: a.decision for a in inputs.aligned}
+    triage_counts = Counter(aligned.get(s.id, NO_TRIAGE) for s in inputs.segments)
+    triage_items = [(d, triage_counts[d]) for d in TRIAGE_VALUES if triage_counts[d]]
+    triage_items += sorted((d, n) for d, n in triage_counts.items() if d not in TRIAGE_VALUES)
+    applied = sum(c.applied for c in changes)
+    accepted, rejected = decisions.count("accept"), decisions.count("reject")
+    charts = [
+        _chart("Finnish issues by severity", _by_severity(inputs.issues)),
+        _chart("Finnish issues by category", _by_category(inputs.issues)),
+        _chart("Triage", triage_items),
+        _chart(
+            "Changes",
+            [
+                ("applied", applied),
+                ("not applied", len(changes) - applied),
+                ("accepted by the reviewer", accepted),
+                ("rejected by the reviewer", rejected),
+            ],
+        ),
+    ]
+    if issues_en:
+        charts.append(_chart("English issues by category", _by_category(issues_en)))
+    return Summary(
+        segments=len(inputs.segments),
+        translated=sum(1 for t in inputs.translations if t.status == TRANSLATION_OK),
+        issues=len(inputs.issues),
+        issues_en=len(issues_en),
+        changes_applied=applied,
+        changes_not_applied=len(changes) - applied,
+        accepted=accepted,
+        rejected=rejected,
+        charts=tuple(charts),
+        triage=tuple(triage_items),
+        severities=tuple(_by_severity(inputs.issues)),
+        stale=tuple(r for r in map(_review_view, inputs.review) if r.status == "stale"),
+    )
+
+
+def config_hash(version: str, files: Iterable[tuple[str, bytes]]) -> str:
+    """A short SHA-256 over the pipeline version and the (name, bytes) of each config file."""
+    digest = hashlib.sha256(f"pipeline {version}\0".encode())
+    for name, data in files:
+        digest.update(f"{name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()[:12]
+
+
+def _models(values: Iterable[str | None]) -> str:
+    names = sorted({v for v in values if v})
+    return ", ".join(names) if names else "none"
+
+
+def report_date(environ: Mapping[str, str] | None = None) -> str:
+    """Today's UTC date, or the date SOURCE_DATE_EPOCH pins (so that outputs can be byte-identical)."""
+    env = os.environ if environ is None else environ
+    pinned = env.get("SOURCE_DATE_EPOCH")
+    if pinned is None or not pinned.strip():
+        return dt.datetime.now(dt.UTC).date().isoformat()
+    try:
+        return dt.datetime.fromtimestamp(int(pinned), dt.UTC).date().isoformat()
+    except (ValueError, OverflowError, OSError):
+        raise ConfigError(
+            f"SOURCE_DATE_EPOCH={pinned!r}: expected a whole number of seconds since 1970"
+        ) from None
+
+
+def config_files(source: str | Path) -> list[Path]:
+    """The config files that affect a document's outputs (those that exist are hashed)."""
+    src = Path(source)
+    return [
+        Path(os.environ.get(triage.ENV_CONFIG) or triage.DEFAULT_CONFIG),
+        glossary_for(src),
+        schema_for(src),
+        review_file(src),
+    ]
+
+
+def review_file(source: str | Path) -> Path:
+    """The reviewer's decisions for a corpus file: `<doc>.review.yaml` beside it."""
+    return Path(source).parent / f"{io.doc_name(source)}.review.yaml"
+
+
+def signature(
+    source: str | Path, inputs: ReportInputs, environ: Mapping[str, str] | None = None
+) -> Signature:
+    """The report's signature: versions, models, config hash (of the files that exist) and date."""
+    files = [p for p in config_files(source) if p.is_file()]
+    ran_languagetool = inputs.issues_en is not None and any(
+        t.status == TRANSLATION_OK for t in inputs.translations
+    )
+    return Signature(
+        pipeline=__version__,
+        translation=_models(t.model for t in inputs.translations),
+        roundtrip=_models(t.roundtrip_model for t in inputs.translations),
+        languagetool=LT_VERSION if ran_languagetool else "not run",
+        config_hash=config_hash(__version__, ((p.name, p.read_bytes()) for p in files)),
+        config_files=tuple(p.name for p in files),
+        date=report_date(environ),
+    )
+
+
+# --- rendering -----------------------------------------------------------------------------------------
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The template environment: package templates, autoescaping always on, undefined names fail."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("pipeline", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["num"] = lambda v, digits=2: "–" if v is None else f"{v:.{digits}f}"
+    return env
+
+
+def render_report(model: ReportModel) -> str:
+    """report.html of a report model."""
+    return environment().get_template("report.html.j2").render(m=model, triage_values=TRIAGE_VALUES)
+
+
+# --- files ---------------------------------------------------------------------------------------------
+
+
+def read_records(path: Path, cls: type[R]) -> list[R]:
+    """The records of a JSONL file; a row without the fields `cls` needs is an error naming the line."""
+    return as_records(path, io.read_jsonl(path), cls)
+
+
+def as_records(path: Path, rows: Iterable[dict[str, Any]], cls: type[R]) -> list[R]:
+    """JSONL rows of `path` as records; a row without the fields `cls` needs is an error naming it."""
+    records = []
+    for number, row in enumerate(rows, start=1):
+        try:
+            records.append(cls.from_dict(row))
+        except TypeError as exc:
+            problem = str(exc).split(") ", 1)[-1] if ") " in str(exc) else str(exc)
+            raise InputError(path, f"row {number}: not a {cls.__name__} record ({problem})") from None
+    return records
+
+
+def read_csv_rows(path: Path) -> list[list[str]]:
+    """The rows of a CSV file (UTF-8, strict reading)."""
+    try:
+        return [row for row in csv.reader(StringIO(io.read_text(path), newline="")) if row]
+    except csv.Error as exc:
+        raise InputError(path, f"not valid CSV ({exc})") from None
+
+
+def load_inputs(out_dir: str | Path) -> ReportInputs:
+    """A document's outputs: segments, issues and changes are required; the others are optional."""
+    out = Path(out_dir)
+
+    def optional(name: str) -> Path | None:
+        path = out / name
+        return path if path.exists() else None
+
+    def rows(path: Path) -> list[dict[str, Any]]:
+        # An empty JSONL file is a normal output (no English issues): no "empty file" warning.
+        return [] if path.stat().st_size == 0 else io.read_jsonl(path)
+
+    issues_en = optional("issues.en.jsonl")
+    translations = optional("translations.jsonl")
+    aligned = optional("aligned.jsonl")
+    comparison = optional("comparison.csv")
+    review = optional("review.jsonl")
+    return ReportInputs(
+        segments=read_records(out / "segments.jsonl", Segment),
+        issues=read_records(out / "issues.jsonl", Issue),
+        changes=_checked_changes(out / "changes.jsonl"),
+        translations=read_records(translations, Translation) if translations else [],
+        issues_en=as_records(issues_en, rows(issues_en), Issue) if issues_en else None,
+        aligned=read_records(aligned, AlignedSegment) if aligned else [],
+        comparison=read_csv_rows(comparison) if comparison else None,
+        review=rows(review) if review else [],
+    )
+
+
+def _checked_changes(path: Path) -> list[dict[str, Any]]:
+    rows = io.read_jsonl(path)
+    as_records(path, rows, Change)  # every row must be a change; the rows are kept for their extra fields
+    return rows
+
+
+def run(source: str | Path, out_dir: str | Path) -> Path:
+    """The report stage: the document's outputs in, `report.html` out (atomically)."""
+    out = Path(out_dir)
+    inputs = load_inputs(out)
+    model = build_report(io.doc_name(source), inputs, signature(source, inputs))
+    path = out / REPORT
+    io.write_text(path, render_report(model))
+    return path
+
+
+# --- the index of reports ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One document of the index: its report's relative link and its counts."""
+
+    doc: str
+    link: str
+    summary: Summary
+
+
+def build_index(out_root: str | Path) -> list[IndexEntry]:
+    """Every document under `out_root` that has a report.html, by name, with its counts."""
+    root = Path(out_root)
+    entries = []
+    for report in sorted(root.glob(f"*/{REPORT}")):
+        doc = report.parent.name
+        entries.append(IndexEntry(doc, f"{doc}/{REPORT}", summarise(load_inputs(report.parent))))
+    return entries
+
+
+def write_index(out_root: str | Path) -> Path:
+    """`<out_root>/index.html`, listing every document's report (atomically)."""
+    root = Path(out_root)
+    html = (
+        environment()
+        .get_template("index.html.j2")
+        .render(
+            entries=build_index(root),
+            version=__version__,
+            date=report_date(),
+            triage_values=TRIAGE_VALUES,
+        )
+    )
+    path = root / INDEX
+    io.write_text(path, html)
+    return path
