@@ -42,6 +42,7 @@ TRIAGE_VALUES = (*triage.DECISIONS, NO_TRIAGE)
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 # Words, runs of white space and single other characters: the units of the word-level diff.
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
+EXACT_DIFF_TOKENS = 2000  # above this, the word diff uses difflib's autojunk (see word_diff)
 R = TypeVar("R", bound=Record)
 
 
@@ -70,25 +71,19 @@ class Signature:
 
 @dataclass(frozen=True)
 class IssueView:
-    """An issue as the report shows it: a page-wide key, offsets relative to the text it is in."""
+    """An issue as the report shows it: a page-wide key and offsets relative to the text it is in."""
 
     key: str
-    lang: str
     start: int
     end: int
-    category: str
-    rule: str
-    severity: str
-    message: str
-    suggestions: tuple[str, ...]
-    source: str
-    text: str
+    issue: Issue
 
     @property
     def title(self) -> str:
         """One line for a tooltip: severity, rule, message and the suggestions."""
-        suggested = f" → {', '.join(self.suggestions)}" if self.suggestions else ""
-        return f"{self.severity} · {self.rule}: {self.message}{suggested}"
+        i = self.issue
+        suggested = f" → {', '.join(i.suggestions)}" if i.suggestions else ""
+        return f"{i.severity} · {i.rule}: {i.message}{suggested}"
 
 
 @dataclass(frozen=True)
@@ -107,12 +102,13 @@ class Span:
     @property
     def severity(self) -> str:
         """The worst severity of the covering issues."""
-        return min((i.severity for i in self.issues), key=lambda s: _SEVERITY_RANK.get(s, len(SEVERITIES)))
+        severities = (i.issue.severity for i in self.issues)
+        return min(severities, key=lambda s: _SEVERITY_RANK.get(s, len(SEVERITIES)))
 
     @property
     def categories(self) -> str:
         """The categories of the covering issues, space-separated, each once."""
-        return " ".join(dict.fromkeys(i.category for i in self.issues))
+        return " ".join(dict.fromkeys(i.issue.category for i in self.issues))
 
     @property
     def title(self) -> str:
@@ -143,13 +139,7 @@ class ReviewView:
 class ChangeView:
     """A change of the clean stage (or a reviewer's replacement), with the reviewer's decision."""
 
-    id: str
-    rule: str
-    category: str
-    original: str
-    replacement: str
-    applied: bool
-    reason: str
+    change: Change
     decision: str | None
     review: ReviewView | None
 
@@ -284,6 +274,8 @@ def tokens(text: str) -> list[str]:
 
 def word_diff(old: str, new: str) -> list[DiffPiece]:
     """A word-level diff of two texts: equal, deleted and inserted pieces that rebuild both texts."""
+    import difflib  # noqa: PLC0415  (only the report needs it)
+
     a, b = tokens(old), tokens(new)
     pieces: list[DiffPiece] = []
 
@@ -296,20 +288,26 @@ def word_diff(old: str, new: str) -> list[DiffPiece]:
         else:
             pieces.append(DiffPiece(op, text))
 
-    # autojunk off: its popularity heuristic drops common tokens (spaces) from long texts.
-    for tag, i1, i2, j1, j2 in _matcher(a, b).get_opcodes():
+    # The common head and tail first: most segments change in a few places. SequenceMatcher is
+    # quadratic on repeated tokens (white space, common words): an exact diff for a sentence, and
+    # difflib's popularity heuristic (autojunk) only for a very long run-on segment, to stay fast.
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
+        tail += 1
+    add("equal", a[:head])
+    mid_a, mid_b = a[head : len(a) - tail], b[head : len(b) - tail]
+    autojunk = len(mid_a) + len(mid_b) > EXACT_DIFF_TOKENS
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, mid_a, mid_b, autojunk).get_opcodes():
         if tag == "equal":
-            add("equal", a[i1:i2])
+            add("equal", mid_a[i1:i2])
         else:
-            add("delete", a[i1:i2])
-            add("insert", b[j1:j2])
+            add("delete", mid_a[i1:i2])
+            add("insert", mid_b[j1:j2])
+    add("equal", a[len(a) - tail :])
     return pieces
-
-
-def _matcher(a: list[str], b: list[str]) -> Any:
-    import difflib  # noqa: PLC0415  (only the report needs it)
-
-    return difflib.SequenceMatcher(None, a, b, autojunk=False)
 
 
 def highlight(text: str, issues: Sequence[IssueView]) -> list[Span]:
@@ -321,34 +319,29 @@ def highlight(text: str, issues: Sequence[IssueView]) -> list[Span]:
     size = len(text)
     ranges = [(max(0, min(i.start, size)), max(0, min(i.end, size)), i) for i in issues]
     points: dict[int, list[IssueView]] = {}
-    for start, end, issue in ranges:
+    opening: dict[int, list[int]] = {}
+    closing: dict[int, list[int]] = {}
+    for n, (start, end, issue) in enumerate(ranges):
         if start >= end:
             points.setdefault(start, []).append(issue)
-    cuts = sorted({0, size, *(s for s, _, _ in ranges), *(e for _, e, _ in ranges)})
+        else:
+            opening.setdefault(start, []).append(n)
+            closing.setdefault(end, []).append(n)
+    cuts = sorted({0, size, *opening, *closing, *points})
     spans: list[Span] = []
+    active: set[int] = set()  # a sweep over the cuts: the issues open at each
     for a, b in zip(cuts, [*cuts[1:], size], strict=True):
+        active.difference_update(closing.get(a, ()))
+        active.update(opening.get(a, ()))
         if a in points:
-            spans.append(Span("", tuple(points.pop(a)), point=True))
+            spans.append(Span("", tuple(points[a]), point=True))
         if a < b:
-            covering = tuple(i for s, e, i in ranges if s <= a and b <= e and s < e)
-            spans.append(Span(text[a:b], covering))
+            spans.append(Span(text[a:b], tuple(ranges[n][2] for n in sorted(active))))
     return spans
 
 
-def _issue_view(issue: Issue, key: str, lang: str, offset: int) -> IssueView:
-    return IssueView(
-        key=key,
-        lang=lang,
-        start=issue.start - offset,
-        end=issue.end - offset,
-        category=issue.category,
-        rule=issue.rule,
-        severity=issue.severity,
-        message=issue.message,
-        suggestions=tuple(issue.suggestions),
-        source=issue.source,
-        text=issue.text,
-    )
+def _issue_view(issue: Issue, key: str, offset: int) -> IssueView:
+    return IssueView(key=key, start=issue.start - offset, end=issue.end - offset, issue=issue)
 
 
 def _review_view(row: Mapping[str, Any]) -> ReviewView:
@@ -413,13 +406,7 @@ def build_report(doc: str, inputs: ReportInputs, signature: Signature) -> Report
         decision = decisions.get(change.id)
         changes_by_segment.setdefault(change.segment, []).append(
             ChangeView(
-                id=change.id,
-                rule=change.rule,
-                category=change.category,
-                original=change.original,
-                replacement=change.replacement,
-                applied=change.applied,
-                reason=change.reason,
+                change=change,
                 decision=str(decision) if decision is not None else None,
                 review=review_by_target.get(change.id),
             )
@@ -431,11 +418,11 @@ def build_report(doc: str, inputs: ReportInputs, signature: Signature) -> Report
         fi = []
         for issue in sorted(fi_by_segment.get(seg.id, []), key=lambda i: (i.start, i.end, i.rule)):
             counter += 1
-            fi.append(_issue_view(issue, f"f{counter}", "fi", seg.start))
+            fi.append(_issue_view(issue, f"f{counter}", seg.start))
         en = []
         for issue in sorted(en_by_segment.get(seg.id, []), key=lambda i: (i.start, i.end, i.rule)):
             counter += 1
-            en.append(_issue_view(issue, f"e{counter}", "en", 0))
+            en.append(_issue_view(issue, f"e{counter}", 0))
         cleaned = cleaned_segment(seg, changes)
         t = translations.get(seg.id)
         row = aligned.get(seg.id)
@@ -625,7 +612,7 @@ def as_records(path: Path, rows: Iterable[dict[str, Any]], cls: type[R]) -> list
 def read_csv_rows(path: Path) -> list[list[str]]:
     """The rows of a CSV file (UTF-8, strict reading)."""
     try:
-        return [row for row in csv.reader(StringIO(io.read_text(path), newline="")) if row]
+        return [row for row in csv.reader(StringIO(io.read_text(path), newline=""), strict=True) if row]
     except csv.Error as exc:
         raise InputError(path, f"not valid CSV ({exc})") from None
 

@@ -1,0 +1,594 @@
+"""The report stage: the word diff, issue highlights, the model, escaping, determinism, inputs, the index."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline import io, report, stages
+from pipeline.align import AlignedSegment
+from pipeline.errors import ConfigError, InputError
+from pipeline.records import Issue, Segment, Translation
+from pipeline.report import DiffPiece, IssueView, ReportInputs, Span
+
+from .conftest import ROOT, SEED
+
+DOC = "doc"
+SCRIPT = "<script>alert(1)</script>"
+TAGS = '"quotes" & <b>tags</b>'
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
+
+
+def seg(
+    text: str, start: int = 0, block: int = 1, sentence: int = 0, kind: str = "paragraph-sentence"
+) -> Segment:
+    return Segment(
+        id=f"{DOC}:b{block:03d}:s{sentence:02d}",
+        doc=DOC,
+        block=block,
+        sentence=sentence,
+        kind=kind,
+        heading=None,
+        heading_block=None,
+        start=start,
+        end=start + len(text),
+        text=text,
+    )
+
+
+def issue(s: Segment, start: int, end: int, **kw: Any) -> Issue:
+    """An issue of segment `s` at segment-relative offsets (stored as document offsets)."""
+    fields: dict[str, Any] = {
+        "doc": DOC,
+        "segment": s.id,
+        "start": s.start + start,
+        "end": s.start + end,
+        "category": "spelling",
+        "rule": "voikko:spell",
+        "severity": "warning",
+        "message": "viesti",
+        "suggestions": [],
+        "source": "voikko",
+        "text": s.text[start:end],
+    }
+    return Issue(**{**fields, **kw})
+
+
+def en_issue(s: Segment, start: int, end: int, **kw: Any) -> Issue:
+    """An issue of the English of segment `s` (LanguageTool's offsets are relative to the English)."""
+    return dataclasses.replace(issue(s, 0, 0, **kw), start=start, end=end)
+
+
+def translation(s: Segment, text: str | None, **kw: Any) -> Translation:
+    ok = text is not None
+    fields: dict[str, Any] = {
+        "doc": DOC,
+        "segment": s.id,
+        "kind": s.kind,
+        "start": s.start,
+        "end": s.end,
+        "source": s.text,
+        "status": "ok" if ok else "skipped: no fi→en model (run make models)",
+        "text": text,
+        "score": -0.25 if ok else None,
+        "model": "translate-fi_en 1.0" if ok else None,
+        "roundtrip_status": "ok" if ok else "skipped: no fi→en translation",
+        "roundtrip": s.text if ok else None,
+        "roundtrip_score": -0.5 if ok else None,
+        "roundtrip_model": "translate-en_fi 1.0" if ok else None,
+        "chrf": 88.5 if ok else None,
+    }
+    return Translation(**{**fields, **kw})
+
+
+def aligned(s: Segment, decision: str, reasons: list[str] | None = None) -> AlignedSegment:
+    return AlignedSegment(
+        doc=DOC,
+        segment=s.id,
+        block=s.block,
+        kind=s.kind,
+        fi=s.text,
+        fi_clean=s.text,
+        en=None,
+        translation_status="ok",
+        logprob=None,
+        roundtrip=None,
+        chrf=None,
+        errors=0,
+        warnings=0,
+        infos=0,
+        fixed=0,
+        en_reference=None,
+        reference_bead=None,
+        decision=decision,
+        reasons=reasons or [],
+    )
+
+
+def change(s: Segment, start: int, end: int, replacement: str, **kw: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": f"{s.id}:rule:{start}",
+        "doc": DOC,
+        "segment": s.id,
+        "rule": "rule",
+        "category": "casing",
+        "start": s.start + start,
+        "end": s.start + end,
+        "original": s.text[start:end],
+        "replacement": replacement,
+        "applied": True,
+        "reason": "safe fix",
+    }
+    return {**row, **kw}
+
+
+SIG = report.Signature("0.1.0", "none", "none", "not run", "abc", (), "2024-01-01")
+
+
+def render(inputs: ReportInputs) -> str:
+    return report.render_report(report.build_report(DOC, inputs, SIG))
+
+
+def view(start: int, end: int, key: str = "k", severity: str = "warning", category: str = "c") -> IssueView:
+    s = seg("x" * max(end, 1))
+    return IssueView(key, start, end, issue(s, 0, 0, severity=severity, category=category))
+
+
+# --- the word diff ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("", "", []),
+        ("sama teksti", "sama teksti", [("equal", "sama teksti")]),
+        (
+            "heilahduksen on",
+            "Heilahduksen on",
+            [("delete", "heilahduksen"), ("insert", "Heilahduksen"), ("equal", " on")],
+        ),
+        ("avustaja .", "avustaja.", [("equal", "avustaja"), ("delete", " "), ("equal", ".")]),
+        ("yksi yksi kaksi", "yksi kaksi", [("equal", "yksi "), ("delete", "yksi "), ("equal", "kaksi")]),
+        ("poistettu lause", "", [("delete", "poistettu lause")]),
+        ("", "uusi", [("insert", "uusi")]),
+        (
+            "Hyvää päivää 🙂!",
+            "Hyvää yötä 🙂!",
+            [("equal", "Hyvää "), ("delete", "päivää"), ("insert", "yötä"), ("equal", " 🙂!")],
+        ),
+    ],
+)
+def test_word_diff(old: str, new: str, expected: list[tuple[str, str]]) -> None:
+    assert report.word_diff(old, new) == [DiffPiece(op, text) for op, text in expected]
+
+
+def long_edit() -> tuple[str, str]:
+    """The seed ten times over (8,000 tokens) and the same with 30 words upper-cased here and there."""
+    old = (SEED.read_text(encoding="utf-8") + "\n") * 10
+    words = old.split(" ")
+    for i in range(7, len(words), len(words) // 30):
+        words[i] = words[i].upper()
+    return old, " ".join(words)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("a b c " * 3000, ("a b c " * 3000).replace("b", "B", 7)),  # very long, common tokens everywhere
+        long_edit(),
+        ("Ääkköset ja   välilyönnit\tsekä rivit", "ääkköset  ja välilyönnit sekä\trivit"),
+    ],
+)
+def test_word_diff_rebuilds_both_texts(old: str, new: str) -> None:
+    pieces = report.word_diff(old, new)
+    assert "".join(p.text for p in pieces if p.op != "insert") == old
+    assert "".join(p.text for p in pieces if p.op != "delete") == new
+    if len(old) > 1000:  # a long text with a few changed words is not rewritten whole
+        assert sum(len(p.text) for p in pieces if p.op == "delete") < len(old) // 5
+
+
+# --- highlights ------------------------------------------------------------------------------------------
+
+
+def shape(spans: list[Span]) -> list[tuple[str, str, bool]]:
+    return [(s.text, s.keys, s.point) for s in spans]
+
+
+@pytest.mark.parametrize(
+    ("text", "issues", "expected"),
+    [
+        ("", [], []),
+        ("abc", [], [("abc", "", False)]),
+        ("abcdef", [view(1, 3, "a")], [("a", "", False), ("bc", "a", False), ("def", "", False)]),
+        # overlapping: the shared part is covered by both, nothing nests or repeats
+        (
+            "abcdef",
+            [view(0, 4, "a"), view(2, 6, "b")],
+            [("ab", "a", False), ("cd", "a b", False), ("ef", "b", False)],
+        ),
+        # one inside another, and the same span twice
+        (
+            "abcdef",
+            [view(0, 6, "a"), view(2, 3, "b"), view(2, 3, "c")],
+            [("ab", "a", False), ("c", "a b c", False), ("def", "a", False)],
+        ),
+        # zero-width issue: a point marker; offsets past the end are clamped
+        (
+            "abc",
+            [view(1, 1, "p"), view(2, 99, "z")],
+            [("a", "", False), ("", "p", True), ("b", "", False), ("c", "z", False)],
+        ),
+        ("äö🙂x", [view(2, 3, "e")], [("äö", "", False), ("🙂", "e", False), ("x", "", False)]),
+    ],
+)
+def test_highlight(text: str, issues: list[IssueView], expected: list[tuple[str, str, bool]]) -> None:
+    spans = report.highlight(text, issues)
+    assert shape(spans) == expected
+    assert "".join(s.text for s in spans) == text
+
+
+def test_highlight_worst_severity_and_categories() -> None:
+    issues = [view(0, 3, "a", "info", "x"), view(0, 3, "b", "error", "y"), view(0, 3, "c", "warning", "x")]
+    (span,) = report.highlight("abc", issues)
+    assert span.severity == "error"
+    assert span.categories == "x y"
+    assert span.title.count("\n") == 2
+
+
+def test_highlight_many_issues_on_long_text() -> None:
+    text = "sana " * 5000
+    issues = [view(i, i + 12, f"k{i}") for i in range(0, len(text) - 12, 7)]
+    spans = report.highlight(text, issues)
+    assert "".join(s.text for s in spans) == text
+    assert all(len(s.issues) <= 2 for s in spans)
+
+
+# --- the model -------------------------------------------------------------------------------------------
+
+
+def test_empty_document() -> None:
+    model = report.build_report(DOC, ReportInputs(segments=[]), SIG)
+    assert model.blocks == ()
+    assert model.summary.segments == 0
+    assert all(not c.bars for c in model.summary.charts)
+    html = report.render_report(model)
+    assert '<span id="shown-count">0</span> of 0 shown' in html
+
+
+def test_model_of_a_small_document() -> None:
+    title = seg("Otsikko", 0, block=0, kind="title")
+    a = seg("heilahduksen on hyvä .", 9)
+    b = seg("Toinen lause.", 32, block=2)
+    inputs = ReportInputs(
+        segments=[title, a, b],
+        issues=[
+            issue(a, 0, 12, severity="error", category="casing", suggestions=["Heilahduksen"]),
+            issue(a, 0, 15, severity="info"),
+            issue(a, 20, 22, severity="warning", category="spacing"),
+        ],
+        changes=[
+            change(a, 0, 12, "Heilahduksen", decision="accept"),
+            change(a, 20, 22, ".", applied=False, reason="overlaps an earlier change", decision="reject"),
+        ],
+        translations=[translation(title, None), translation(a, "swing is good ."), translation(b, "Second.")],
+        issues_en=[en_issue(a, 0, 5, category="TYPOS", severity="error")],
+        aligned=[
+            aligned(title, "review", ["no translation scores"]),
+            aligned(a, "review"),
+            aligned(b, "publish"),
+        ],
+        review=[
+            {
+                "target": f"{a.id}:rule:0",
+                "kind": "change",
+                "decision": "accept",
+                "status": "applied",
+                "message": "",
+            },
+            {
+                "target": "doc:b009:s00:gone:0",
+                "kind": "change",
+                "decision": "reject",
+                "status": "stale",
+                "message": "no such change",
+            },
+        ],
+    )
+    model = report.build_report(DOC, inputs, SIG)
+    s = model.summary
+    assert (s.segments, s.translated, s.issues, s.issues_en) == (3, 2, 3, 1)
+    assert (s.changes_applied, s.changes_not_applied, s.accepted, s.rejected) == (1, 1, 1, 1)
+    assert s.triage == (("publish", 1), ("review", 2))
+    assert s.severities == (("error", 1), ("warning", 1), ("info", 1))
+    assert [r.target for r in s.stale] == ["doc:b009:s00:gone:0"]
+    assert [b.index for b in model.blocks] == [0, 1, 2]
+    sv = model.blocks[1].segments[0]
+    assert sv.changed and not sv.removed
+    assert "".join(p.text for p in sv.diff if p.op != "delete") == "Heilahduksen on hyvä ."
+    assert [c.decision for c in sv.changes] == ["accept", "reject"]
+    assert sv.changes[0].review is not None and sv.changes[0].review.status == "applied"
+    assert sv.translation is not None and sv.translation.ok
+    assert [i.issue.category for i in sv.translation.issues] == ["TYPOS"]
+    assert model.blocks[0].segments[0].translation is not None
+    assert not model.blocks[0].segments[0].translation.ok
+    assert model.filters.categories == (("TYPOS", 1), ("casing", 1), ("spacing", 1), ("spelling", 1))
+    html = report.render_report(model)
+    assert 'class="stale"' in html and "doc:b009:s00:gone:0" in html
+    assert "reviewer: accept" in html and "reviewer: reject" in html
+
+
+def test_reviewer_removed_segment() -> None:
+    a = seg("Poistettava lause.", 0)
+    replace = change(a, 0, len(a.text), "", rule="review-replace", id=f"{a.id}:review-replace:0")
+    model = report.build_report(DOC, ReportInputs(segments=[a], changes=[replace]), SIG)
+    sv = model.blocks[0].segments[0]
+    assert sv.removed and sv.diff == (DiffPiece("delete", a.text),)
+    assert "removed by the reviewer" in report.render_report(model)
+
+
+# --- escaping (issue 7, item 5) --------------------------------------------------------------------------
+
+
+PAYLOADS = [SCRIPT, TAGS, "</textarea><img src=x onerror=alert(1)>", "{{ 7*7 }} {% raw %}"]
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_article_text_is_escaped_everywhere(payload: str) -> None:
+    a = seg(f"Alku {payload} loppu.", 0)
+    inputs = ReportInputs(
+        segments=[a],
+        issues=[
+            issue(
+                a, 5, 5 + len(payload), message=payload, suggestions=[payload], rule=payload, category=payload
+            )
+        ],
+        changes=[change(a, 0, 4, payload, decision=payload)],
+        translations=[translation(a, f"Start {payload} end.", roundtrip=payload)],
+        issues_en=[en_issue(a, 0, 5, message=payload, suggestions=[payload], category=payload)],
+        aligned=[aligned(a, payload, [payload])],
+        comparison=[[payload, "b"], [payload, payload]],
+        review=[
+            {"target": payload, "kind": "change", "decision": payload, "status": "stale", "message": payload}
+        ],
+    )
+    html = render(inputs)
+    if any(c in payload for c in '<>&"'):
+        assert payload not in html
+    assert html.count("<script>") == 1  # ours: the filters
+    assert "<b>" not in html and "<img" not in html and "alert(1)</script>" not in html
+    assert "49" not in html.replace(payload, "")  # no template evaluated from the data ({{ 7*7 }})
+    if payload == SCRIPT:
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    if payload == TAGS:
+        assert "&#34;quotes&#34; &amp; &lt;b&gt;tags&lt;/b&gt;" in html
+
+
+def test_escaping_through_the_stage(tmp_path: Path) -> None:
+    """A real article with markup in it, through segment, check, clean and the report stage."""
+    source = tmp_path / "markup.fi.txt"
+    source.write_text(f"Otsikko {SCRIPT}\n\nTeksti sisältää {TAGS} ja muuta.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    stages.run_document(source, out, ["segment", "check", "clean", "report"])
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b&gt;tags&lt;/b&gt;" in html
+    assert html.count("<script>") == 1 and "<b>" not in html
+
+
+# --- self-contained, deterministic ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def seed_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed's outputs of every stage but check-en (no model here: translations are skipped)."""
+    out = tmp_path_factory.mktemp("seed") / "personal-vs-virtual-assistants"
+    names = [n for n in stages.STAGES if n not in ("check-en", "report")]
+    stages.run_document(SEED, out, names)
+    return out
+
+
+def test_report_is_self_contained(seed_out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    html = report.run(SEED, seed_out).read_text(encoding="utf-8")
+    assert not re.search(r"https?:|//[a-z]|\bsrc=|<link|@import|url\(", html, re.IGNORECASE)
+    assert html.count("<style>") == 1 and html.count("<script>") == 1
+    assert "<svg" in html and 'class="diff"' in html and "<del>" in html and "<ins>" in html
+    assert 'class="issue' in html and 'data-severity="error"' in html
+    assert 'data-triage="review"' in html
+    assert 'id="comparison"' in html  # the seed has a schema
+    assert "date:2023-11-14" in html
+    assert "languagetool:not run" in html and "fi-en:none" in html
+
+
+def test_report_is_deterministic(seed_out: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    first = report.run(SEED, seed_out).read_bytes()
+    report.environment.cache_clear()
+    second = report.run(SEED, seed_out).read_bytes()
+    assert first == second
+    assert b"date:1970-01-01" in first
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("0", "1970-01-01"), ("1700000000", "2023-11-14"), (" ", None), (None, None)],
+)
+def test_report_date(value: str | None, expected: str | None) -> None:
+    env = {} if value is None else {"SOURCE_DATE_EPOCH": value}
+    date = report.report_date(env)
+    assert date == expected if expected else re.fullmatch(r"\d{4}-\d\d-\d\d", date)
+
+
+@pytest.mark.parametrize("value", ["yesterday", "1e9", "99999999999999999999"])
+def test_bad_source_date_epoch(value: str) -> None:
+    with pytest.raises(ConfigError, match="SOURCE_DATE_EPOCH"):
+        report.report_date({"SOURCE_DATE_EPOCH": value})
+
+
+def test_config_hash_follows_the_config_files(tmp_path: Path) -> None:
+    source = tmp_path / "d.fi.txt"
+    source.write_text("Teksti.\n", encoding="utf-8")
+    inputs = ReportInputs(segments=[])
+    before = report.signature(source, inputs, {})
+    (tmp_path / "glossary.tsv").write_text("en\tfi\n", encoding="utf-8")
+    after = report.signature(source, inputs, {})
+    assert before.config_hash != after.config_hash
+    assert after.config_files == ("triage.toml", "glossary.tsv")
+    assert report.signature(source, inputs, {}).config_hash == after.config_hash
+    assert re.fullmatch(r"[0-9a-f]{12}", after.config_hash)
+
+
+def test_signature_names_models_and_languagetool() -> None:
+    a = seg("Lause.", 0)
+    inputs = ReportInputs(segments=[a], translations=[translation(a, "Sentence.")], issues_en=[])
+    sig = report.signature(SEED, inputs, {"SOURCE_DATE_EPOCH": "0"})
+    assert (sig.translation, sig.roundtrip) == ("translate-fi_en 1.0", "translate-en_fi 1.0")
+    assert sig.languagetool != "not run"
+    assert sig.line().startswith("pipeline:") and "|config:" in sig.line()
+
+
+# --- inputs: optional, missing, malformed ---------------------------------------------------------------
+
+
+def write_minimal(out: Path) -> None:
+    a = seg("Yksi lause.", 0)
+    io.write_jsonl(out / "segments.jsonl", [a.to_dict()])
+    io.write_jsonl(out / "issues.jsonl", [issue(a, 0, 4).to_dict()])
+    io.write_jsonl(out / "changes.jsonl", [])
+
+
+def test_missing_optional_inputs(tmp_path: Path) -> None:
+    """Without translations, English issues, triage, comparison or review the report still renders."""
+    write_minimal(tmp_path)
+    html = report.run(tmp_path / "doc.fi.txt", tmp_path).read_text(encoding="utf-8")
+    assert "no translation record" in html
+    assert "languagetool:not run" in html
+    assert 'id="comparison"' not in html and 'class="stale"' not in html
+    assert 'data-triage="none"' in html
+
+
+def test_skipped_translations_and_empty_english_issues(tmp_path: Path) -> None:
+    write_minimal(tmp_path)
+    a = seg("Yksi lause.", 0)
+    io.write_jsonl(tmp_path / "translations.jsonl", [translation(a, None).to_dict()])
+    (tmp_path / "issues.en.jsonl").write_text("", encoding="utf-8")
+    html = report.run(tmp_path / "doc.fi.txt", tmp_path).read_text(encoding="utf-8")
+    assert "skipped: no fi→en model (run make models)" in html
+    assert "languagetool:not run" in html
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("issues.jsonl", '{"doc": "doc"\n', "issues.jsonl: line 1: not valid JSON"),
+        ("segments.jsonl", "[1, 2]\n", "segments.jsonl: line 1: expected a JSON object"),
+        ("changes.jsonl", '{"id": "x"}\n', "changes.jsonl: row 1: not a Change record"),
+        ("translations.jsonl", '{"segment": "x"}\n', "translations.jsonl: row 1: not a Translation record"),
+        ("aligned.jsonl", b"\xff\xfe", "aligned.jsonl: not valid UTF-8"),
+        ("comparison.csv", '"a,b\n', "comparison.csv: not valid CSV"),
+    ],
+)
+def test_bad_input_is_one_clear_error(tmp_path: Path, name: str, content: str | bytes, problem: str) -> None:
+    write_minimal(tmp_path)
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=re.escape(problem)):
+        report.run(tmp_path / "doc.fi.txt", tmp_path)
+    assert not (tmp_path / "report.html").exists()
+    assert not list(tmp_path.glob(".report.html*"))
+
+
+def test_missing_required_input(tmp_path: Path) -> None:
+    write_minimal(tmp_path)
+    (tmp_path / "changes.jsonl").unlink()
+    with pytest.raises(InputError, match=r"changes\.jsonl: no such file"):
+        report.run(tmp_path / "doc.fi.txt", tmp_path)
+
+
+# --- the stage, the CLI and the index ---------------------------------------------------------------------
+
+
+def test_report_is_the_last_stage() -> None:
+    assert list(stages.STAGES)[-1] == "report"
+
+
+def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *map(str, args)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "0"},
+    )
+
+
+def test_cli_report_stage_on_the_seed(seed_out: Path) -> None:
+    done = cli("-q", "run", SEED, "--out-dir", seed_out, "--stage", "report")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    html = (seed_out / "report.html").read_text(encoding="utf-8")
+    assert html.count('class="segment"') == 31
+    assert "Virtual Assistant" in html
+
+
+def test_cli_bad_input(tmp_path: Path) -> None:
+    write_minimal(tmp_path)
+    (tmp_path / "issues.jsonl").write_text("not json\n", encoding="utf-8")
+    source = tmp_path / "doc.fi.txt"
+    source.write_text("Yksi lause.\n", encoding="utf-8")
+    done = cli("run", source, "--out-dir", tmp_path, "--stage", "report")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"pipeline: error: {tmp_path / 'issues.jsonl'}: line 1: not valid JSON (Expecting value)"
+    ]
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_index_lists_every_report(tmp_path: Path, seed_out: Path) -> None:
+    for name in ("b-doc", "a-doc"):
+        write_minimal(tmp_path / name)
+        report.run(tmp_path / f"{name}.fi.txt", tmp_path / name)
+    write_minimal(tmp_path / "no-report")  # outputs without a report are not listed
+    done = cli("-q", "report-index", tmp_path)
+    assert done.returncode == 0, done.stderr
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert re.findall(r'<a href="([^"]+)">', html) == ["a-doc/report.html", "b-doc/report.html"]
+    assert "no-report" not in html
+    entries = report.build_index(tmp_path)
+    assert [(e.doc, e.summary.segments, e.summary.issues) for e in entries] == [
+        ("a-doc", 1, 1),
+        ("b-doc", 1, 1),
+    ]
+
+
+def test_index_of_nothing(tmp_path: Path) -> None:
+    path = report.write_index(tmp_path)
+    assert "0 documents" in path.read_text(encoding="utf-8")
+
+
+def test_report_with_tiny_model(installed: Path, tmp_path: Path) -> None:
+    """With the tiny copying model, the English and its scores are in the report and the signature."""
+    out = tmp_path / "out"
+    stages.run_document(SEED, out, ["segment", "check", "clean", "translate", "align", "report"])
+    html = (out / "report.html").read_text(encoding="utf-8")
+    rows = [
+        json.loads(line) for line in (out / "translations.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    model = rows[0]["model"]
+    assert model.startswith("translate-fi_en") and f"fi-en:{model}" in html
+    assert 'class="english"' in html and "chrF 100.0" in html
+    assert "skipped:" not in html
