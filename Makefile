@@ -24,6 +24,7 @@ ISSUES_EN := $(DOCS:%=$(OUT)/%/issues.en.jsonl)
 ALIGNED := $(DOCS:%=$(OUT)/%/aligned.jsonl)
 TRANSLATIONS := $(DOCS:%=$(OUT)/%/translations.jsonl)
 REPORTS := $(DOCS:%=$(OUT)/%/report.html)
+INDEX := $(OUT)/index.html
 REPORT_SRC := $(wildcard pipeline/templates/*)
 # Argos's package directory, as Argos resolves it (unless its settings.json says otherwise):
 # translations are redone when a package is installed or removed there.
@@ -41,8 +42,7 @@ endif
 .PHONY: all setup venv system-packages languagetool models test lint format bench bench-segment bench-check \
 	bench-align bench-languagetool bench-translate bench-report clean help lock check-venv
 
-all: $(SEGMENTS) $(ISSUES) $(CLEANED) $(TRANSLATIONS) $(ISSUES_EN) $(ALIGNED) $(ATTRIBUTES) $(REPORTS) \
-	$(OUT)/index.html ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
+all: $(SEGMENTS) $(ISSUES) $(CLEANED) $(TRANSLATIONS) $(ISSUES_EN) $(ALIGNED) $(ATTRIBUTES) $(REPORTS) $(INDEX) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
 
 $(OUT)/%/segments.jsonl: $(CORPUS)/%.fi.txt $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q segment $< -o $@
@@ -84,7 +84,7 @@ $(OUT)/%/report.html: $(OUT)/%/segments.jsonl $(OUT)/%/issues.jsonl $(OUT)/%/cha
 		$(REPORT_SRC) $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q run $(CORPUS)/$*.fi.txt --out-dir $(@D) --stage report
 
-$(OUT)/index.html: $(REPORTS) $(REPORT_SRC) $(PIPELINE_SRC) | $(NEED_VENV)
+$(INDEX): $(REPORTS) $(REPORT_SRC) $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q report-index $(OUT)
 
 check-venv:

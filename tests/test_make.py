@@ -42,6 +42,9 @@ def test_make_runs_every_document_and_is_incremental(corpus: Path, tmp_path: Pat
     assert len(seed_segments.read_text(encoding="utf-8").splitlines()) == 31
     assert len((out / "second" / "segments.jsonl").read_text(encoding="utf-8").splitlines()) == 3
     assert (out / "seed" / "issues.jsonl").read_text(encoding="utf-8").count("adjective-noun-agreement") >= 9
+    assert (out / "seed" / "report.html").read_text(encoding="utf-8").count('class="segment"') == 31
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="second/report.html"' in index and 'href="seed/report.html"' in index
 
     second = make(*vars_)
     assert second.returncode == 0
