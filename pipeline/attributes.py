@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import io
-from .clean import Change, cleaned_segment
+from .clean import cleaned_segment
 from .errors import InputError
 from .finnish import Token, analyses, lemmas_with_parts, tokenize
-from .records import Record, Segment
+from .records import Change, Record, Segment
 from .translate import read_translations
 
 if TYPE_CHECKING:

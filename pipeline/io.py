@@ -59,7 +59,7 @@ def decode_text(data: bytes, path: str | Path) -> str:
     return text
 
 
-def read_text(path: str | Path) -> str:
+def read_text(path: str | Path, *, warn_empty: bool = True) -> str:
     """Read a corpus text file strictly (see `decode_text`); warn when it is empty or blank."""
     try:
         data = Path(path).read_bytes()
@@ -70,7 +70,7 @@ def read_text(path: str | Path) -> str:
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
     text = decode_text(data, path)
-    if not text.strip():
+    if warn_empty and not text.strip():
         log.warning("%s: empty or blank file; no segments", path)
     return text
 
