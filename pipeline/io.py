@@ -75,6 +75,18 @@ def read_text(path: str | Path, *, warn_empty: bool = True) -> str:
     return text
 
 
+def read_yaml(path: str | Path) -> Any:
+    """Read a YAML settings file (safe loader); bad YAML is an InputError giving the line."""
+    import yaml  # noqa: PLC0415  (only the stages with YAML settings need it)
+
+    try:
+        return yaml.safe_load(read_text(path, warn_empty=False))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise InputError(path, f"{where}not valid YAML ({getattr(exc, 'problem', exc)})") from None
+
+
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     """Read a JSONL file of objects; a malformed line is an InputError naming the line."""
     text = read_text(path)

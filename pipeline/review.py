@@ -93,15 +93,8 @@ def _segment_decision(path: Path, target: str, value: Any) -> Decision:
 
 def load_review(path: str | Path) -> list[Decision]:
     """Read and validate a review file; a problem is an InputError naming the entry."""
-    import yaml  # noqa: PLC0415  (only this stage and the attributes stage need YAML)
-
     path = Path(path)
-    try:
-        data = yaml.safe_load(io.read_text(path, warn_empty=False))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise InputError(path, f"{where}not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    data = io.read_yaml(path)
     if data is None:
         return []
     if not isinstance(data, dict):
