@@ -96,7 +96,7 @@ setup: system-packages venv languagetool ## Install everything a fresh Debian 12
 models: check-venv ## Install the fi→en and en→fi Argos packages: from the package index, or ARGOS_MODELS="a.argosmodel b.argosmodel"
 	$(PY) -m pipeline models install $(ARGOS_MODELS)
 
-system-packages: ## Install the Debian packages (Voikko, its Finnish dictionary, python3-venv, Java, Maven)
+system-packages: ## Install the Debian packages (Voikko, its Finnish dictionary, python3-venv, Java, Maven, Chromium)
 	tools/setup-system.sh
 
 venv: $(STAMP) ## Create .venv with the locked dependencies (requirements.lock) and the package
