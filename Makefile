@@ -26,6 +26,7 @@ TRANSLATIONS := $(DOCS:%=$(OUT)/%/translations.jsonl)
 REPORTS := $(DOCS:%=$(OUT)/%/report.html)
 INDEX := $(OUT)/index.html
 REPORT_SRC := $(wildcard pipeline/templates/*)
+PUBLISHED := $(foreach d,$(DOCS),$(OUT)/$(d)/publish/$(d).fi.txt)
 # Argos's package directory, as Argos resolves it (unless its settings.json says otherwise):
 # translations are redone when a package is installed or removed there.
 ARGOS_PACKAGES_DIR ?= $(or $(XDG_DATA_HOME),$(HOME)/.local/share)/argos-translate/packages
@@ -42,7 +43,7 @@ endif
 .PHONY: all setup venv system-packages languagetool models test lint format bench bench-segment bench-check \
 	bench-align bench-languagetool bench-translate bench-report clean help lock check-venv
 
-all: $(SEGMENTS) $(ISSUES) $(CLEANED) $(TRANSLATIONS) $(ISSUES_EN) $(ALIGNED) $(ATTRIBUTES) $(REPORTS) $(INDEX) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
+all: $(SEGMENTS) $(ISSUES) $(CLEANED) $(TRANSLATIONS) $(ISSUES_EN) $(ALIGNED) $(ATTRIBUTES) $(PUBLISHED) $(REPORTS) $(INDEX) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
 
 $(OUT)/%/segments.jsonl: $(CORPUS)/%.fi.txt $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q segment $< -o $@
@@ -50,8 +51,13 @@ $(OUT)/%/segments.jsonl: $(CORPUS)/%.fi.txt $(PIPELINE_SRC) | $(NEED_VENV)
 $(OUT)/%/issues.jsonl: $(OUT)/%/segments.jsonl $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q check $< -o $@
 
-$(OUT)/%/cleaned.fi.txt $(OUT)/%/changes.jsonl: $(CORPUS)/%.fi.txt $(OUT)/%/segments.jsonl $(OUT)/%/issues.jsonl \
-		$(wildcard $(CORPUS)/glossary.tsv) $(PIPELINE_SRC) | $(NEED_VENV)
+# Optional inputs (a reviewer's decisions, an English reference, a schema) are found with
+# $$(wildcard $(CORPUS)/$$*...) in the prerequisites, which needs the second expansion.
+.SECONDEXPANSION:
+
+$(OUT)/%/cleaned.fi.txt $(OUT)/%/changes.jsonl $(OUT)/%/review.jsonl: $(CORPUS)/%.fi.txt $(OUT)/%/segments.jsonl \
+		$(OUT)/%/issues.jsonl $(wildcard $(CORPUS)/glossary.tsv) $$(wildcard $(CORPUS)/$$*.review.yaml) \
+		$(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q run $< --out-dir $(@D) --stage clean
 
 # Not -q: a missing model is a warning worth seeing, and a terminal shows a progress bar.
@@ -64,7 +70,6 @@ $(OUT)/%/issues.en.jsonl $(OUT)/%/cleaned.en.txt $(OUT)/%/changes.en.jsonl: $(OU
 	$(PY) -m pipeline -q run $(CORPUS)/$*.fi.txt --out-dir $(@D) --stage check-en
 
 # The bilingual dataset; an English reference corpus/<doc>.en.txt, when there is one, is aligned too.
-.SECONDEXPANSION:
 $(OUT)/%/aligned.jsonl $(OUT)/%/aligned.csv $(OUT)/%/aligned.parquet $(OUT)/%/aligned.tmx $(OUT)/%/aligned.xlf: \
 		$(OUT)/%/segments.jsonl $(OUT)/%/issues.jsonl $(OUT)/%/changes.jsonl $(OUT)/%/translations.jsonl \
 		$$(wildcard $(CORPUS)/$$*.en.txt) pipeline/triage.toml $(PIPELINE_SRC) | $(NEED_VENV)
@@ -74,6 +79,15 @@ $(OUT)/%/role_attributes.csv $(OUT)/%/role_attributes.parquet $(OUT)/%/compariso
 		$(CORPUS)/%.schema.yaml $(OUT)/%/segments.jsonl $(OUT)/%/changes.jsonl $(OUT)/%/translations.jsonl \
 		$(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q run $(CORPUS)/$*.fi.txt --out-dir $(@D) --stage attributes
+
+# The publisher's copy: the cleaned text as .fi.txt and .md, segments triaged "reject" marked. The file
+# names repeat the document name, which a pattern rule cannot say: one explicit rule per document.
+define PUBLISH_RULE
+$(OUT)/$(1)/publish/$(1).fi.txt $(OUT)/$(1)/publish/$(1).md &: $(CORPUS)/$(1).fi.txt $(OUT)/$(1)/segments.jsonl \
+		$(OUT)/$(1)/changes.jsonl $(OUT)/$(1)/aligned.jsonl $(PIPELINE_SRC) | $(NEED_VENV)
+	$$(PY) -m pipeline -q run $$< --out-dir $(OUT)/$(1) --stage publish
+endef
+$(foreach d,$(DOCS),$(eval $(call PUBLISH_RULE,$(d))))
 
 # The reviewer's report: every output above (the comparison table only where there is a schema) and the
 # config files its signature hashes.
@@ -97,7 +111,7 @@ setup: system-packages venv languagetool ## Install everything a fresh Debian 12
 models: check-venv ## Install the fi→en and en→fi Argos packages: from the package index, or ARGOS_MODELS="a.argosmodel b.argosmodel"
 	$(PY) -m pipeline models install $(ARGOS_MODELS)
 
-system-packages: ## Install the Debian packages (Voikko, its Finnish dictionary, python3-venv, Java, Maven)
+system-packages: ## Install the Debian packages (Voikko, its Finnish dictionary, python3-venv, Java, Maven, Chromium)
 	tools/setup-system.sh
 
 venv: $(STAMP) ## Create .venv with the locked dependencies (requirements.lock) and the package

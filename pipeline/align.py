@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from . import io, triage
-from .clean import Change, cleaned_segment
+from .clean import cleaned_segment
 from .english import ENGLISH_FUNCTION_WORDS
 from .errors import InputError, PipelineError
 from .finnish import analyses, lemmas_with_parts, tokenize
-from .records import TRANSLATION_OK, Issue, Record, Segment, Translation
+from .records import TRANSLATION_OK, Change, Issue, Record, Segment, Translation
 from .segment import segment_text
 
 FREEDICT_DIR = "/usr/share/dictd"

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import io
-from .clean import Change, cleaned_segment
+from .clean import cleaned_segment
 from .errors import InputError
 from .finnish import Token, analyses, lemmas_with_parts, tokenize
-from .records import Record, Segment
+from .records import Change, Record, Segment
 from .translate import read_translations
 
 if TYPE_CHECKING:
@@ -104,15 +104,8 @@ def _entry(path: Path, where: str, item: Any) -> dict[str, Any]:
 
 def load_schema(path: str | Path) -> Schema:
     """Read and validate a comparison schema; a problem is an InputError naming the entry."""
-    import yaml  # noqa: PLC0415  (only this stage needs YAML)
-
     path = Path(path)
-    try:
-        data = yaml.safe_load(io.read_text(path))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise InputError(path, f"{where}not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    data = io.read_yaml(path)
     if not isinstance(data, dict):
         raise InputError(path, "expected a mapping with 'roles' and 'attributes'")
     roles, attributes = data.get("roles"), data.get("attributes")

@@ -9,30 +9,16 @@ terms for which `corpus/glossary.tsv` gives a Finnish term. Each change has a st
 from __future__ import annotations
 
 import csv
+import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
-from . import io
+from . import io, review
 from .errors import InputError
-from .records import Issue, Record, Segment
+from .records import Change, Issue, Segment
 
-
-@dataclass(frozen=True)
-class Change(Record):
-    """One fix: the span of the original text, what replaces it, and the issue it comes from."""
-
-    id: str
-    doc: str
-    segment: str
-    rule: str
-    category: str
-    start: int
-    end: int
-    original: str
-    replacement: str
-    applied: bool
-    reason: str
+log = logging.getLogger(__name__)
 
 
 Glossary = Mapping[str, str]
@@ -158,23 +144,42 @@ def glossary_for(source: str | Path) -> Path:
     return Path(source).parent / "glossary.tsv"
 
 
+class Cleaned(NamedTuple):
+    """A cleaned document: its text, every change (applied or not) and the reviewer's decisions."""
+
+    text: str
+    changes: list[Change]
+    decisions: list[review.Decision]
+
+
 def clean_document(
-    source: str | Path, segments: list[Segment], issues: list[Issue], glossary_path: str | Path | None = None
-) -> tuple[str, list[Change]]:
-    """The cleaned text of a corpus file and its changes."""
+    source: str | Path,
+    segments: list[Segment],
+    issues: list[Issue],
+    glossary_path: str | Path | None = None,
+    review_path: str | Path | None = None,
+) -> Cleaned:
+    """The cleaned text of a corpus file, its changes and, when a review file exists, its decisions."""
     text = io.read_text(source)
     glossary = read_glossary(glossary_path) if glossary_path and Path(glossary_path).exists() else {}
     changes = plan_changes(text, segments, issues, glossary)
-    return apply_changes(text, changes), changes
+    decisions: list[review.Decision] = []
+    if review_path is not None and Path(review_path).exists():
+        changes, decisions = review.apply_review(text, segments, changes, review.load_review(review_path))
+        for d in decisions:
+            if d.status != review.APPLIED:
+                log.warning("%s: the decision on %s is %s: %s", review_path, d.target, d.status, d.message)
+    return Cleaned(apply_changes(text, changes), changes, decisions)
 
 
 def run(source: str | Path, out_dir: str | Path) -> list[Change]:
-    """The clean stage: segments.jsonl and issues.jsonl of `out_dir` in, cleaned.fi.txt and
-    changes.jsonl out (both atomically)."""
+    """The clean stage: segments.jsonl and issues.jsonl of `out_dir` in (with glossary.tsv and
+    <doc>.review.yaml beside the source), cleaned.fi.txt, changes.jsonl and review.jsonl out."""
     out = Path(out_dir)
     segments = [Segment.from_dict(r) for r in io.read_jsonl(out / "segments.jsonl")]
     issues = [Issue.from_dict(r) for r in io.read_jsonl(out / "issues.jsonl")]
-    cleaned, changes = clean_document(source, segments, issues, glossary_for(source))
-    io.write_jsonl(out / "changes.jsonl", (c.to_dict() for c in changes))
-    io.write_text(out / "cleaned.fi.txt", cleaned)
-    return changes
+    result = clean_document(source, segments, issues, glossary_for(source), review.review_for(source))
+    io.write_jsonl(out / "changes.jsonl", (c.to_dict() for c in result.changes))
+    io.write_jsonl(out / "review.jsonl", (d.to_dict() for d in result.decisions))
+    io.write_text(out / "cleaned.fi.txt", result.text)
+    return result.changes

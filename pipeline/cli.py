@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__, align, argos, check, clean, io, report, segment, stages, translate
+from . import __version__, align, argos, check, clean, io, report, review, segment, stages, translate
 from .check import languagetool
 from .errors import PipelineError
 
@@ -66,7 +66,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
     segments = segment.segment_file(args.file)
     issues = check.check_segments(segments, [check.get_checker(n) for n in check.DEFAULT_CHECKERS])
     glossary = args.glossary or clean.glossary_for(args.file)
-    cleaned, changes = clean.clean_document(args.file, segments, issues, glossary)
+    cleaned, changes, _ = clean.clean_document(
+        args.file, segments, issues, glossary, args.review or review.review_for(args.file)
+    )
     if args.changes is not None:
         io.write_jsonl(args.changes, (c.to_dict() for c in changes))
     if args.out is None:
@@ -219,6 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="TSV",
         help="English<TAB>Finnish terms (default: glossary.tsv beside FILE)",
+    )
+    p.add_argument(
+        "--review",
+        type=Path,
+        metavar="YAML",
+        help="the reviewer's decisions (default: <doc>.review.yaml beside FILE)",
     )
 
     p = add("align-ref", cmd_align_ref)

@@ -59,7 +59,7 @@ def decode_text(data: bytes, path: str | Path) -> str:
     return text
 
 
-def read_text(path: str | Path) -> str:
+def read_text(path: str | Path, *, warn_empty: bool = True) -> str:
     """Read a corpus text file strictly (see `decode_text`); warn when it is empty or blank."""
     try:
         data = Path(path).read_bytes()
@@ -70,9 +70,21 @@ def read_text(path: str | Path) -> str:
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror or exc}") from None
     text = decode_text(data, path)
-    if not text.strip():
+    if warn_empty and not text.strip():
         log.warning("%s: empty or blank file; no segments", path)
     return text
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Read a YAML settings file (safe loader); bad YAML is an InputError giving the line."""
+    import yaml  # noqa: PLC0415  (only the stages with YAML settings need it)
+
+    try:
+        return yaml.safe_load(read_text(path, warn_empty=False))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        raise InputError(path, f"{where}not valid YAML ({getattr(exc, 'problem', exc)})") from None
 
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:

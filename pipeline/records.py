@@ -110,3 +110,21 @@ class Translation(Record):
     roundtrip_score: float | None
     roundtrip_model: str | None
     chrf: float | None
+
+
+@dataclass(frozen=True)
+class Change(Record):
+    """One fix: the span of the original text, what replaces it, and the issue it comes from."""
+
+    id: str
+    doc: str
+    segment: str
+    rule: str
+    category: str
+    start: int
+    end: int
+    original: str
+    replacement: str
+    applied: bool
+    reason: str
+    decision: str | None = None  # the reviewer's: accept, reject, replace or remove (None: not reviewed)

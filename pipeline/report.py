@@ -23,17 +23,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import jinja2
 
-from . import __version__, io, triage
+from . import __version__, io, review, triage
 from .align import AlignedSegment
 from .attributes import schema_for
 from .check.languagetool import LT_VERSION
-from .clean import Change, cleaned_segment, glossary_for
+from .clean import cleaned_segment, glossary_for
 from .errors import ConfigError, InputError
-from .records import SEVERITIES, TRANSLATION_OK, Issue, Record, Segment, Translation
+from .records import SEVERITIES, TRANSLATION_OK, Change, Issue, Record, Segment, Translation
+from .review import Decision
 
 REPORT = "report.html"
 INDEX = "index.html"
@@ -125,23 +126,11 @@ class DiffPiece:
 
 
 @dataclass(frozen=True)
-class ReviewView:
-    """A reviewer's decision as the review stage recorded it (review.jsonl)."""
-
-    target: str
-    kind: str
-    decision: str
-    status: str
-    message: str
-
-
-@dataclass(frozen=True)
 class ChangeView:
-    """A change of the clean stage (or a reviewer's replacement), with the reviewer's decision."""
+    """A change of the clean stage (or a reviewer's replacement), with what became of the decision on it."""
 
     change: Change
-    decision: str | None
-    review: ReviewView | None
+    review: Decision | None
 
 
 @dataclass(frozen=True)
@@ -171,7 +160,7 @@ class SegmentView:
     changed: bool
     removed: bool
     changes: tuple[ChangeView, ...]
-    reviews: tuple[ReviewView, ...]
+    reviews: tuple[Decision, ...]
     translation: TranslationView | None
     triage: str
     reasons: tuple[str, ...]
@@ -205,7 +194,7 @@ class Chart:
 
 @dataclass(frozen=True)
 class Summary:
-    """The document's counts: segments, issues, triage, changes, stale reviewer decisions."""
+    """The document's counts: segments, issues, triage, changes, reviewer decisions not applied."""
 
     segments: int
     translated: int
@@ -218,7 +207,7 @@ class Summary:
     charts: tuple[Chart, ...]
     triage: tuple[tuple[str, int], ...]
     severities: tuple[tuple[str, int], ...]
-    stale: tuple[ReviewView, ...]
+    unapplied: tuple[Decision, ...]  # stale or in conflict
 
 
 @dataclass(frozen=True)
@@ -256,12 +245,12 @@ class ReportInputs:
 
     segments: Sequence[Segment]
     issues: Sequence[Issue] = ()
-    changes: Sequence[Mapping[str, Any]] = ()  # changes.jsonl rows (a reviewer's `decision` included)
+    changes: Sequence[Change] = ()
     translations: Sequence[Translation] = ()
     issues_en: Sequence[Issue] | None = None  # None: check-en has not run
     aligned: Sequence[AlignedSegment] = ()
     comparison: Sequence[Sequence[str]] | None = None
-    review: Sequence[Mapping[str, Any]] = ()  # review.jsonl rows
+    review: Sequence[Decision] = ()  # review.jsonl: every reviewer decision and its status
 
 
 # --- pure functions ------------------------------------------------------------------------------------
@@ -344,16 +333,6 @@ def _issue_view(issue: Issue, key: str, offset: int) -> IssueView:
     return IssueView(key=key, start=issue.start - offset, end=issue.end - offset, issue=issue)
 
 
-def _review_view(row: Mapping[str, Any]) -> ReviewView:
-    return ReviewView(
-        target=str(row.get("target", "")),
-        kind=str(row.get("kind", "")),
-        decision=str(row.get("decision", "")),
-        status=str(row.get("status", "")),
-        message=str(row.get("message", "")),
-    )
-
-
 def _chart(title: str, counts: Iterable[tuple[str, int]]) -> Chart:
     items = [(label, n) for label, n in counts if n]
     top = max((n for _, n in items), default=0)
@@ -387,10 +366,8 @@ def _translation_view(t: Translation, issues: Sequence[IssueView]) -> Translatio
 
 def build_report(doc: str, inputs: ReportInputs, signature: Signature) -> ReportModel:
     """The report model of one document from the records of the earlier stages."""
-    changes = [Change.from_dict(dict(row)) for row in inputs.changes]
-    decisions = {str(row.get("id")): row.get("decision") for row in inputs.changes}
-    reviews = [_review_view(row) for row in inputs.review]
-    review_by_target = {r.target: r for r in reviews}
+    changes = inputs.changes
+    review_by_target = {r.target: r for r in inputs.review if r.kind == "change"}
     issues_en = inputs.issues_en or ()
     translations = {t.segment: t for t in inputs.translations}
     aligned = {a.segment: a for a in inputs.aligned}
@@ -403,13 +380,8 @@ def build_report(doc: str, inputs: ReportInputs, signature: Signature) -> Report
         en_by_segment.setdefault(issue.segment, []).append(issue)
     changes_by_segment: dict[str, list[ChangeView]] = {}
     for change in changes:
-        decision = decisions.get(change.id)
         changes_by_segment.setdefault(change.segment, []).append(
-            ChangeView(
-                change=change,
-                decision=str(decision) if decision is not None else None,
-                review=review_by_target.get(change.id),
-            )
+            ChangeView(change=change, review=review_by_target.get(change.id))
         )
 
     blocks: list[BlockView] = []
@@ -436,7 +408,7 @@ def build_report(doc: str, inputs: ReportInputs, signature: Signature) -> Report
             changed=cleaned != seg.text,
             removed=bool(seg.text) and not cleaned,
             changes=tuple(changes_by_segment.get(seg.id, ())),
-            reviews=tuple(r for r in reviews if r.kind == "segment" and r.target == seg.id),
+            reviews=tuple(r for r in inputs.review if r.kind == "segment" and r.target == seg.id),
             translation=_translation_view(t, en) if t is not None else None,
             triage=row.decision if row is not None else NO_TRIAGE,
             reasons=tuple(row.reasons) if row is not None else (),
@@ -462,8 +434,8 @@ def build_report(doc: str, inputs: ReportInputs, signature: Signature) -> Report
 
 def summarise(inputs: ReportInputs) -> Summary:
     """The document's counts and charts."""
-    changes = [Change.from_dict(dict(row)) for row in inputs.changes]
-    decisions = [row.get("decision") for row in inputs.changes]
+    changes = inputs.changes
+    decisions = [c.decision for c in changes]
     issues_en = inputs.issues_en or ()
     aligned = {a.segment: a.decision for a in inputs.aligned}
     triage_counts = Counter(aligned.get(s.id, NO_TRIAGE) for s in inputs.segments)
@@ -499,7 +471,7 @@ def summarise(inputs: ReportInputs) -> Summary:
         charts=tuple(charts),
         triage=tuple(triage_items),
         severities=tuple(_by_severity(inputs.issues)),
-        stale=tuple(r for r in map(_review_view, inputs.review) if r.status == "stale"),
+        unapplied=tuple(r for r in inputs.review if r.status != review.APPLIED),
     )
 
 
@@ -538,13 +510,8 @@ def config_files(source: str | Path) -> list[Path]:
         Path(os.environ.get(triage.ENV_CONFIG) or triage.DEFAULT_CONFIG),
         glossary_for(src),
         schema_for(src),
-        review_file(src),
+        review.review_for(src),
     ]
-
-
-def review_file(source: str | Path) -> Path:
-    """The reviewer's decisions for a corpus file: `<doc>.review.yaml` beside it."""
-    return Path(source).parent / f"{io.doc_name(source)}.review.yaml"
 
 
 def signature(
@@ -594,13 +561,8 @@ def render_report(model: ReportModel) -> str:
 
 def read_records(path: Path, cls: type[R]) -> list[R]:
     """The records of a JSONL file; a row without the fields `cls` needs is an error naming the line."""
-    return as_records(path, io.read_jsonl(path), cls)
-
-
-def as_records(path: Path, rows: Iterable[dict[str, Any]], cls: type[R]) -> list[R]:
-    """JSONL rows of `path` as records; a row without the fields `cls` needs is an error naming it."""
     records = []
-    for number, row in enumerate(rows, start=1):
+    for number, row in enumerate(io.read_jsonl(path), start=1):
         try:
             records.append(cls.from_dict(row))
         except TypeError as exc:
@@ -625,31 +587,25 @@ def load_inputs(out_dir: str | Path) -> ReportInputs:
         path = out / name
         return path if path.exists() else None
 
-    def rows(path: Path) -> list[dict[str, Any]]:
+    def records(path: Path, cls: type[R]) -> list[R]:
         # An empty JSONL file is a normal output (no English issues): no "empty file" warning.
-        return [] if path.stat().st_size == 0 else io.read_jsonl(path)
+        return [] if path.is_file() and path.stat().st_size == 0 else read_records(path, cls)
 
     issues_en = optional("issues.en.jsonl")
     translations = optional("translations.jsonl")
     aligned = optional("aligned.jsonl")
     comparison = optional("comparison.csv")
-    review = optional("review.jsonl")
+    review_path = optional("review.jsonl")
     return ReportInputs(
         segments=read_records(out / "segments.jsonl", Segment),
         issues=read_records(out / "issues.jsonl", Issue),
-        changes=_checked_changes(out / "changes.jsonl"),
+        changes=records(out / "changes.jsonl", Change),
         translations=read_records(translations, Translation) if translations else [],
-        issues_en=as_records(issues_en, rows(issues_en), Issue) if issues_en else None,
+        issues_en=records(issues_en, Issue) if issues_en else None,
         aligned=read_records(aligned, AlignedSegment) if aligned else [],
         comparison=read_csv_rows(comparison) if comparison else None,
-        review=rows(review) if review else [],
+        review=records(review_path, Decision) if review_path else [],
     )
-
-
-def _checked_changes(path: Path) -> list[dict[str, Any]]:
-    rows = io.read_jsonl(path)
-    as_records(path, rows, Change)  # every row must be a change; the rows are kept for their extra fields
-    return rows
 
 
 def run(source: str | Path, out_dir: str | Path) -> Path:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import align, attributes, check, clean, report, segment, translate
+from . import align, attributes, check, clean, io, publish, report, segment, translate
 from .check import languagetool
 from .errors import ConfigError
 
@@ -16,7 +16,7 @@ class Stage:
     """One stage: the files it writes into a document's output directory and how it builds them."""
 
     name: str
-    outputs: tuple[str, ...]
+    outputs: tuple[str, ...]  # relative to the output directory; "{doc}" is the document name
     build: Callable[[Path, Path], object]  # (corpus file, document output directory)
     help: str
 
@@ -36,9 +36,10 @@ STAGES: dict[str, Stage] = {
     ),
     "clean": Stage(
         name="clean",
-        outputs=("cleaned.fi.txt", "changes.jsonl"),
+        outputs=("cleaned.fi.txt", "changes.jsonl", "review.jsonl"),
         build=clean.run,
-        help="safe fixes applied to the Finnish text (reads segments.jsonl, issues.jsonl, glossary.tsv)",
+        help="safe fixes and the reviewer's decisions applied to the Finnish text "
+        "(reads segments.jsonl, issues.jsonl, glossary.tsv, <doc>.review.yaml)",
     ),
     "translate": Stage(
         name="translate",
@@ -66,6 +67,12 @@ STAGES: dict[str, Stage] = {
         build=lambda source, out_dir: languagetool.run_stage(out_dir / "translations.jsonl", out_dir),
         help="English checks: LanguageTool on translations.jsonl (skipped, with a warning, until it exists)",
     ),
+    "publish": Stage(
+        name="publish",
+        outputs=publish.outputs_for("{doc}"),
+        build=publish.run,
+        help="the cleaned Finnish for publishers: publish/<doc>.fi.txt and .md, rejected segments marked",
+    ),
     # Last: it presents the outputs of every stage above.
     "report": Stage(
         name="report",
@@ -89,5 +96,6 @@ def run_document(source: Path, out_dir: Path, names: list[str] | None = None) ->
     written: list[Path] = []
     for stage in [get_stage(n) for n in names] if names else STAGES.values():
         stage.build(source, out_dir)
-        written.extend(out_dir / o for o in stage.outputs if (out_dir / o).exists())
+        outputs = (out_dir / o.format(doc=io.doc_name(source)) for o in stage.outputs)
+        written.extend(o for o in outputs if o.exists())
     return written

@@ -9,19 +9,21 @@ import pytest
 
 from pipeline import check, clean, io
 from pipeline.errors import InputError
+from pipeline.records import Change
 from pipeline.segment import segment_file, segment_text
 
 from .test_cli import run_cli
 
 
-def cleaned(text: str, tmp_path: Path, glossary: str | None = None) -> tuple[str, list[clean.Change]]:
+def cleaned(text: str, tmp_path: Path, glossary: str | None = None) -> tuple[str, list[Change]]:
     src = tmp_path / "doc.fi.txt"
     src.write_text(text, encoding="utf-8")
     if glossary is not None:
         (tmp_path / "glossary.tsv").write_text(glossary, encoding="utf-8")
     segments = segment_text("doc", text)
     issues = check.check_segments(segments, [check.get_checker(n) for n in check.DEFAULT_CHECKERS])
-    return clean.clean_document(src, segments, issues, clean.glossary_for(src))
+    result = clean.clean_document(src, segments, issues, clean.glossary_for(src))
+    return result.text, result.changes
 
 
 def test_seed(seed_path: Path, tmp_path: Path) -> None:
@@ -43,7 +45,7 @@ def test_seed(seed_path: Path, tmp_path: Path) -> None:
         bool(x.strip()) for x in original.split("\n")
     ]
     assert [s.kind for s in segment_file(out / "cleaned.fi.txt")] == [s.kind for s in segment_file(seed_path)]
-    changes = [clean.Change.from_dict(r) for r in io.read_jsonl(out / "changes.jsonl")]
+    changes = [Change.from_dict(r) for r in io.read_jsonl(out / "changes.jsonl")]
     ids = [c.id for c in changes]
     assert len(ids) == len(set(ids))
     assert "personal-vs-virtual-assistants:b001:s01:adjective-noun-agreement:43" not in ids  # doc is "seed"

@@ -102,8 +102,10 @@ def test_every_command_has_help() -> None:
 def test_run_writes_every_stage(seed_path: Path, tmp_path: Path) -> None:
     out_dir = tmp_path / "doc"
     assert main(["-q", "run", str(seed_path), "--out-dir", str(out_dir)]) == 0
-    expected = sorted(name for stage in STAGES.values() for name in stage.outputs)
-    assert sorted(p.name for p in out_dir.iterdir()) == expected
+    doc = "personal-vs-virtual-assistants"
+    expected = sorted(name.format(doc=doc) for stage in STAGES.values() for name in stage.outputs)
+    written = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
+    assert written == expected
     assert len((out_dir / "segments.jsonl").read_text(encoding="utf-8").splitlines()) == 31
 
 

@@ -58,6 +58,17 @@ def test_make_runs_every_document_and_is_incremental(corpus: Path, tmp_path: Pat
     assert third.stdout.count("pipeline -q segment") == 1
     assert "second.fi.txt" in third.stdout
 
+    for name in ("cleaned.fi.txt", "review.jsonl", "publish/seed.fi.txt", "publish/seed.md"):
+        assert (out / "seed" / name).exists(), name
+    # A reviewer's file is picked up by the next make: the rejected change is not in the cleaned text.
+    rejected = "seed:b001:s01:adjective-noun-agreement:43"
+    (corpus / "seed.review.yaml").write_text(f"changes:\n  {rejected}: reject\n", encoding="utf-8")
+    fourth = make(*vars_)
+    assert fourth.returncode == 0, fourth.stderr
+    assert "--stage clean" in fourth.stdout and "pipeline -q segment" not in fourth.stdout
+    for name in ("cleaned.fi.txt", "publish/seed.fi.txt"):
+        assert (out / "seed" / name).read_text(encoding="utf-8").count("virtuaalinen avustajien") == 1, name
+
 
 def test_make_bad_document_fails_cleanly(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"

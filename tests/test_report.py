@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
-from pipeline import io, report, stages
+from pipeline import io, report, review, stages
 from pipeline.align import AlignedSegment
 from pipeline.errors import ConfigError, InputError
-from pipeline.records import Issue, Segment, Translation
+from pipeline.records import Change, Issue, Segment, Translation
 from pipeline.report import DiffPiece, IssueView, ReportInputs, Span
+from pipeline.review import Decision
 
 from .conftest import ROOT, SEED
 
@@ -115,7 +116,7 @@ def aligned(s: Segment, decision: str, reasons: list[str] | None = None) -> Alig
     )
 
 
-def change(s: Segment, start: int, end: int, replacement: str, **kw: Any) -> dict[str, Any]:
+def change(s: Segment, start: int, end: int, replacement: str, **kw: Any) -> Change:
     row: dict[str, Any] = {
         "id": f"{s.id}:rule:{start}",
         "doc": DOC,
@@ -129,7 +130,7 @@ def change(s: Segment, start: int, end: int, replacement: str, **kw: Any) -> dic
         "applied": True,
         "reason": "safe fix",
     }
-    return {**row, **kw}
+    return Change(**{**row, **kw})
 
 
 SIG = report.Signature("0.1.0", "none", "none", "not run", "abc", (), "2024-01-01")
@@ -288,20 +289,9 @@ def test_model_of_a_small_document() -> None:
             aligned(b, "publish"),
         ],
         review=[
-            {
-                "target": f"{a.id}:rule:0",
-                "kind": "change",
-                "decision": "accept",
-                "status": "applied",
-                "message": "",
-            },
-            {
-                "target": "doc:b009:s00:gone:0",
-                "kind": "change",
-                "decision": "reject",
-                "status": "stale",
-                "message": "no such change",
-            },
+            Decision(f"{a.id}:rule:0", "change", "accept", status="applied"),
+            Decision("doc:b009:s00:gone:0", "change", "reject", status="stale", message="no such change"),
+            Decision(b.id, "segment", "replace", text="Uusi.", status="conflict", message="overlaps"),
         ],
     )
     model = report.build_report(DOC, inputs, SIG)
@@ -310,12 +300,12 @@ def test_model_of_a_small_document() -> None:
     assert (s.changes_applied, s.changes_not_applied, s.accepted, s.rejected) == (1, 1, 1, 1)
     assert s.triage == (("publish", 1), ("review", 2))
     assert s.severities == (("error", 1), ("warning", 1), ("info", 1))
-    assert [r.target for r in s.stale] == ["doc:b009:s00:gone:0"]
+    assert [r.target for r in s.unapplied] == ["doc:b009:s00:gone:0", b.id]
     assert [b.index for b in model.blocks] == [0, 1, 2]
     sv = model.blocks[1].segments[0]
     assert sv.changed and not sv.removed
     assert "".join(p.text for p in sv.diff if p.op != "delete") == "Heilahduksen on hyvä ."
-    assert [c.decision for c in sv.changes] == ["accept", "reject"]
+    assert [c.change.decision for c in sv.changes] == ["accept", "reject"]
     assert sv.changes[0].review is not None and sv.changes[0].review.status == "applied"
     assert sv.translation is not None and sv.translation.ok
     assert [i.issue.category for i in sv.translation.issues] == ["TYPOS"]
@@ -323,7 +313,8 @@ def test_model_of_a_small_document() -> None:
     assert not model.blocks[0].segments[0].translation.ok
     assert model.filters.categories == (("TYPOS", 1), ("casing", 1), ("spacing", 1), ("spelling", 1))
     html = report.render_report(model)
-    assert 'class="stale"' in html and "doc:b009:s00:gone:0" in html
+    assert 'class="stale"' in html and "doc:b009:s00:gone:0" in html and "2 reviewer decisions were" in html
+    assert model.blocks[2].segments[0].reviews[0].status == "conflict"
     assert "reviewer: accept" in html and "reviewer: reject" in html
 
 
@@ -357,9 +348,7 @@ def test_article_text_is_escaped_everywhere(payload: str) -> None:
         issues_en=[en_issue(a, 0, 5, message=payload, suggestions=[payload], category=payload)],
         aligned=[aligned(a, payload, [payload])],
         comparison=[[payload, "b"], [payload, payload]],
-        review=[
-            {"target": payload, "kind": "change", "decision": payload, "status": "stale", "message": payload}
-        ],
+        review=[Decision(payload, "change", payload, text=payload, status="stale", message=payload)],
     )
     html = render(inputs)
     if any(c in payload for c in '<>&"'):
@@ -592,3 +581,25 @@ def test_report_with_tiny_model(installed: Path, tmp_path: Path) -> None:
     assert model.startswith("translate-fi_en") and f"fi-en:{model}" in html
     assert 'class="english"' in html and "chrF 100.0" in html
     assert "skipped:" not in html
+
+
+def test_report_shows_the_reviewer_decisions(tmp_path: Path) -> None:
+    """A review file (a rejected change, a removed segment, a stale decision) through clean and report."""
+    source = tmp_path / "doc.fi.txt"
+    source.write_text("Otsikko\n\nKissa nukkuu . Toinen lause on tässä.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    stages.run_document(source, out, ["segment", "check", "clean"])
+    (rejected,) = [c["id"] for c in io.read_jsonl(out / "changes.jsonl")]
+    review.review_for(source).write_text(
+        f"changes:\n  {rejected}: reject\n  doc:b001:s00:gone:3: accept\nsegments:\n  doc:b001:s01: ''\n",
+        encoding="utf-8",
+    )
+    stages.run_document(source, out, ["clean", "report"])
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert f'data-change="{rejected}" data-decision="reject"' in html
+    assert "reviewer: reject" in html
+    assert 'id="stale"' in html and "1 reviewer decision was not applied" in html
+    assert "removed by the reviewer" in html
+    model = report.build_report(DOC, report.load_inputs(out), SIG)
+    assert model.summary.rejected == 1
+    assert [d.target for d in model.summary.unapplied] == ["doc:b001:s00:gone:3"]

@@ -7,7 +7,8 @@ set -eu
 # wamerican + wbritish: English word lists (untranslated-English detection).
 # dict-freedict-fin-eng + dict-freedict-eng-fin: the Finnish-English dictionary (sentence alignment).
 # python3-venv: `python3 -m venv`, which bootstraps the locked toolchain on Debian's Python.
-PACKAGES="libvoikko1 voikko-fi wamerican wbritish dict-freedict-fin-eng dict-freedict-eng-fin python3-venv"
+# chromium: headless browser the report test opens report.html in (pipeline/testing/browser.py).
+PACKAGES="libvoikko1 voikko-fi wamerican wbritish dict-freedict-fin-eng dict-freedict-eng-fin python3-venv chromium"
 
 missing=""
 for pkg in $PACKAGES; do

@@ -1,0 +1,131 @@
+"""The publish stage: the cleaned Finnish for a publisher, as plain text and as Markdown.
+
+Segments the triage rejected stay in, behind a visible marker, unless the reviewer replaced or
+removed them (`<doc>.review.yaml`): a publisher sees what still needs a translator's eye.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import io
+from .clean import apply_changes
+from .records import Block, Change, Segment
+from .review import REPLACE_RULE
+from .segment import find_blocks
+
+REJECT_MARKER = "[HYLÄTTY] "
+MARKDOWN_REJECT_MARKER = "**[HYLÄTTY]** "
+MARKER_RULE = "publish-marker"
+
+# Characters that Markdown would read as markup inside a line, and line starts that make a block.
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
+_MD_LINE_START = re.compile(r"^(\s*)([#>+=-])", re.MULTILINE)
+_MD_ORDERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
+_BULLET = re.compile(r"^\s*[-*•–·▪►◦]\s+")
+
+
+@dataclass(frozen=True)
+class Published:
+    """A published document: its plain text and its Markdown."""
+
+    text: str
+    markdown: str
+
+
+def _markers(
+    segments: Iterable[Segment], changes: Sequence[Change], triage: Mapping[str, str]
+) -> list[Change]:
+    reviewed = {c.segment for c in changes if c.applied and c.rule == REPLACE_RULE}
+    return [
+        Change(
+            id=f"{s.id}:{MARKER_RULE}:0",
+            doc=s.doc,
+            segment=s.id,
+            rule=MARKER_RULE,
+            category="triage",
+            start=s.start,
+            end=s.start,
+            original="",
+            replacement=REJECT_MARKER,
+            applied=True,
+            reason="triaged reject",
+        )
+        for s in segments
+        if triage.get(s.id) == "reject" and s.id not in reviewed
+    ]
+
+
+def _new_offset(p: int, changes: Sequence[Change]) -> int:
+    """Where original offset `p` (a block boundary) lands in the changed text.
+
+    A change ending at or before `p` has moved it, except an insertion exactly at `p`, which
+    belongs to the block that starts there; a `p` inside a change lands after its replacement.
+    """
+    p = max([p] + [c.end for c in changes if c.start < p < c.end])
+    return p + sum(
+        len(c.replacement) - (c.end - c.start) for c in changes if c.end <= p and not (c.start == c.end == p)
+    )
+
+
+def markdown_escape(text: str) -> str:
+    """Text that Markdown renders as itself."""
+    escaped = _MD_INLINE.sub(r"\\\1", text)
+    return _MD_ORDERED.sub(r"\1\\\2", _MD_LINE_START.sub(r"\1\\\2", escaped))
+
+
+def _markdown_block(kind: str, body: str) -> str:
+    if kind == "list-item":
+        body = _BULLET.sub("", body, count=1)
+    escaped = markdown_escape(body.replace(REJECT_MARKER, "\0"))
+    escaped = escaped.replace("\0", MARKDOWN_REJECT_MARKER)
+    prefix = {"title": "# ", "heading": "## ", "list-item": "- "}.get(kind, "")
+    return prefix + escaped
+
+
+def publish_text(
+    text: str, segments: Sequence[Segment], changes: Sequence[Change], triage: Mapping[str, str]
+) -> Published:
+    """The published plain text and Markdown of a document (`triage`: segment id -> decision)."""
+    applied = [c for c in changes if c.applied] + _markers(segments, changes, triage)
+    plain = apply_changes(text, applied)
+    blocks: list[Block] = find_blocks(text)
+    markdown = ""
+    previous = ""
+    for block in blocks:
+        body = plain[_new_offset(block.start, applied) : _new_offset(block.end, applied)].strip()
+        if body:
+            # A list stays one list: its items are not separated by blank lines.
+            gap = "" if not markdown else "\n" if previous == block.kind == "list-item" else "\n\n"
+            markdown += gap + _markdown_block(block.kind, body)
+            previous = block.kind
+    markdown += "\n" if markdown else ""
+    return Published(plain, markdown)
+
+
+def triage_of(aligned: Iterable[Mapping[str, object]]) -> dict[str, str]:
+    """Segment id -> triage decision, from the align stage's rows."""
+    return {str(r["segment"]): str(r.get("decision")) for r in aligned if r.get("segment")}
+
+
+def outputs_for(doc: str) -> tuple[str, str]:
+    """The publish stage's files, relative to the document's output directory."""
+    return f"publish/{doc}.fi.txt", f"publish/{doc}.md"
+
+
+def run(source: str | Path, out_dir: str | Path) -> Published:
+    """The publish stage: the source, segments.jsonl, changes.jsonl and aligned.jsonl in;
+    publish/<doc>.fi.txt and publish/<doc>.md out (both atomically)."""
+    out = Path(out_dir)
+    text = io.read_text(source)
+    segments = [Segment.from_dict(r) for r in io.read_jsonl(out / "segments.jsonl")]
+    changes = [Change.from_dict(r) for r in io.read_jsonl(out / "changes.jsonl")]
+    triage = triage_of(io.read_jsonl(out / "aligned.jsonl"))
+    result = publish_text(text, segments, changes, triage)
+    txt, md = outputs_for(io.doc_name(source))
+    io.write_text(out / txt, result.text)
+    io.write_text(out / md, result.markdown)
+    return result
