@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import parser, shared_script
+from common import parser, sandbox_argos, shared_script
 
 from pipeline import argos, io, report, stages
 from pipeline.testing.tiny_argos import TinyPackage
@@ -62,10 +62,7 @@ def main() -> None:
     shared = args.shared.resolve()
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
-        # Argos reads its directories from the environment when first imported (by pipeline.argos,
-        # lazily): point them here.
-        for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "ARGOS_PACKAGES_DIR"):
-            os.environ[var] = str(work / var.lower())
+        sandbox_argos(work)
         os.environ["PIPELINE_CACHE_DIR"] = str(work / "translation-cache")
         os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
 

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
-import os
 import statistics
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from common import parser
+from common import parser, sandbox_argos
 
 from pipeline import argos, segment, translate
 from pipeline.testing.tiny_argos import TinyPackage
@@ -105,10 +104,7 @@ def main() -> None:
     shared = args.shared.resolve()
     with tempfile.TemporaryDirectory() as tmp:
         work = args.work or Path(tmp)
-        # Argos reads its directories from the environment when first imported (by pipeline.argos,
-        # lazily): point them here.
-        for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "ARGOS_PACKAGES_DIR"):
-            os.environ[var] = str(work / var.lower())
+        sandbox_argos(work)
 
         seed = Path(__file__).resolve().parents[1] / "corpus" / "personal-vs-virtual-assistants.fi.txt"
         seed_segments = segment.segment_file(seed)

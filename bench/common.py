@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -50,3 +51,10 @@ def timed(fn: Callable[[], T], runs: int) -> tuple[float, T]:
         times.append(time.perf_counter() - t0)
     assert result is not None
     return statistics.median(times), result
+
+
+def sandbox_argos(work: Path) -> None:
+    """Point Argos's data, config, cache and package directories into `work`. Argos reads them from
+    the environment when first imported (by pipeline.argos, lazily), so call this before any use."""
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "ARGOS_PACKAGES_DIR"):
+        os.environ[var] = str(work / var.lower())
