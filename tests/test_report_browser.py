@@ -92,7 +92,7 @@ def test_article_markup_stays_text_in_chromium(tmp_path: Path) -> None:
     source.write_text(
         "Otsikko <script>document.title = 'pwned'</script>\n\n"
         'Kissa <img src="http://example.invalid/x.png" onerror="document.title = \'pwned\'"> nukkuu. '
-        "Hän meni meni kotiin <b>heti</b> & \"nopeasti\".\n",
+        'Hän meni meni kotiin <b>heti</b> & "nopeasti".\n',
         encoding="utf-8",
     )
     report = build_report(source, tmp_path / "out")
