@@ -65,7 +65,7 @@ def test_make_runs_every_document_and_is_incremental(corpus: Path, tmp_path: Pat
     (corpus / "seed.review.yaml").write_text(f"changes:\n  {rejected}: reject\n", encoding="utf-8")
     fourth = make(*vars_)
     assert fourth.returncode == 0, fourth.stderr
-    assert "--stage clean" in fourth.stdout and "pipeline -q segment" not in fourth.stdout
+    assert "--stage clean" in fourth.stdout and f"segment {corpus / 'seed.fi.txt'}" not in fourth.stdout
     for name in ("cleaned.fi.txt", "publish/seed.fi.txt"):
         assert (out / "seed" / name).read_text(encoding="utf-8").count("virtuaalinen avustajien") == 1, name
 

@@ -108,4 +108,4 @@ def test_article_markup_stays_text_in_chromium(tmp_path: Path) -> None:
     )
     assert result.errors == () and result.requests == ()
     assert result.values["title"] != "pwned"
-    assert result.values == result.values | {"scripts": 0, "images": 0, "bold": 0, "text": True}
+    assert [result.values[k] for k in ("scripts", "images", "bold", "text")] == [0, 0, 0, True]
