@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,12 @@ def test_read_jsonl_names_the_bad_line(tmp_path: Path) -> None:
     path.write_text('{"id": 1}\n[1, 2]\n', encoding="utf-8")
     with pytest.raises(InputError, match=r"line 2: expected a JSON object"):
         io.read_jsonl(path)
+
+
+def test_outputs_get_the_usual_file_mode(tmp_path: Path) -> None:
+    mask = os.umask(0o022)
+    try:
+        io.write_text(tmp_path / "report.html", "x")
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "report.html").stat().st_mode & 0o777 == 0o644
