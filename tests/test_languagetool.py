@@ -141,6 +141,28 @@ def test_paragraph_and_sentence_batches_agree(server: lt.LanguageToolServer) -> 
     assert per_paragraph.issues == per_segment.issues
 
 
+def test_own_server_one_kept_alive_connection_and_a_quiet_log(server: lt.LanguageToolServer) -> None:
+    tool = server.tool()
+    assert isinstance(tool, lt._keep_alive_client())
+    for _ in range(3):
+        assert [m.rule_id for m in server.check(KNOWN)] == ["HE_VERB_AGR", "EVERY_EACH_SINGULAR"]
+    session = tool._session  # type: ignore[attr-defined]
+    assert session is not None
+    pools = session.get_adapter(server.url).poolmanager.pools
+    keys = pools.keys()  # urllib3's pool container refuses plain iteration
+    used = [(pools[key].num_connections, pools[key].num_requests) for key in keys]
+    assert len(used) == 1 and used[0][0] == 1 and used[0][1] >= 3  # one connection, reused
+    assert server._workdir is not None
+    log_text = (server._workdir / "server.log").read_text(encoding="utf-8", errors="replace")
+    assert "Check done" not in log_text and " INFO " not in log_text  # warnings and errors only
+
+
+def test_existing_server_gets_a_connection_per_request(server: lt.LanguageToolServer) -> None:
+    with lt.LanguageToolServer(url=server.url) as external:  # it may not have TCP_NODELAY
+        assert not isinstance(external.tool(), lt._keep_alive_client())
+        assert [m.rule_id for m in external.check(KNOWN)] == ["HE_VERB_AGR", "EVERY_EACH_SINGULAR"]
+
+
 # --- inputs ----------------------------------------------------------------------------------------
 
 

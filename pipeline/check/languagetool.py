@@ -17,6 +17,8 @@ from __future__ import annotations
 import atexit
 import contextlib
 import dataclasses
+import functools
+import http.client
 import logging
 import os
 import re
@@ -34,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .. import io
 from ..errors import InputError, PipelineError
@@ -57,6 +59,21 @@ ENV_JAVA_OPTS = "LT_JAVA_OPTS"  # JVM options for our server (space-separated), 
 # The client compiler only: LanguageTool loads its English rules about twice as fast (`make
 # bench-languagetool` prints the start-up), which matters more for a pipeline run than peak speed.
 DEFAULT_JAVA_OPTS = ("-XX:TieredStopAtLevel=1",)
+# Always given to our server (before the options above, so LT_JAVA_OPTS can override them):
+# - TCP_NODELAY on the server's sockets. Java's HTTP server writes a response's headers and body
+#   separately; on a kept-alive connection Nagle's algorithm then holds the body back until the
+#   client's delayed ACK (40 ms on Linux), which made a request ten times slower than on a fresh one.
+# - A log configuration with warnings and errors only: by default the server logs three INFO lines
+#   per request, which costs CPU time per request and fills the log.
+NODELAY_PROPERTY = "-Dsun.net.httpserver.nodelay=true"
+LOGBACK_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<configuration>
+  <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
+    <encoder><pattern>%d{yyyy-MM-dd HH:mm:ss.SSS ZZZZ} %-5level %logger %msg%n</pattern></encoder>
+  </appender>
+  <root level="warn"><appender-ref ref="STDOUT" /></root>
+</configuration>
+"""
 DEFAULT_STARTUP_TIMEOUT = 180.0  # seconds: a cold JVM on a busy 2-core machine can be slow
 MANIFEST = "jars.txt"  # written last by the provisioning: the jar set is complete when it is there
 # Jars the server cannot start without. The es/ca/pt modules are there because LanguageTool 6.x's
@@ -253,6 +270,7 @@ class LanguageToolServer:
         # pipelineCaching keeps LanguageTool's per-language rule pipelines between requests.
         caching = "pipelineCaching=true\nmaxPipelinePoolSize=4\n" if self.pipeline_caching else ""
         config.write_text(caching, encoding="utf-8")
+        (self._workdir / "logback.xml").write_text(LOGBACK_XML, encoding="utf-8")
         self._install_signal_handler()
         atexit.register(self.stop)
         for attempt in range(3):  # another process may take the free port before the JVM binds it
@@ -277,6 +295,8 @@ class LanguageToolServer:
         # Never --public: without it the server accepts connections from this machine only.
         cmd = [
             self.java,
+            NODELAY_PROPERTY,
+            f"-Dlogback.configurationFile={self._workdir / 'logback.xml'}",
             *self.jvm_options,
             "-cp",
             classpath,
@@ -382,11 +402,19 @@ class LanguageToolServer:
         self._old_sigterm = None
 
     def tool(self) -> language_tool_python.LanguageTool:
-        """language-tool-python's client on this server (remote mode: it downloads and starts nothing)."""
+        """language-tool-python's client on this server (remote mode: it downloads and starts nothing).
+
+        On our own server (started with TCP_NODELAY) it keeps one HTTP connection open instead of
+        opening one per request; a server we did not start may not have TCP_NODELAY, and kept-alive
+        connections to it can wait 40 ms per request, so those get a connection per request.
+        """
         if self._tool is None:
             import language_tool_python  # noqa: PLC0415 - its import pulls in requests; only when checking
 
-            self._tool = language_tool_python.LanguageTool(LANGUAGE, remote_server=self._url)
+            if self.owned:
+                self._tool = _keep_alive_client()(LANGUAGE, remote_server=self._url)
+            else:
+                self._tool = language_tool_python.LanguageTool(LANGUAGE, remote_server=self._url)
         return self._tool
 
     def check(self, text: str) -> list[Any]:
@@ -397,6 +425,58 @@ class LanguageToolServer:
             return list(self.tool().check(text))
         except (ClientError, OSError) as exc:
             raise LanguageToolError(f"LanguageTool server on {self._url}: {exc}") from exc
+
+
+@functools.cache
+def _keep_alive_client() -> type[language_tool_python.LanguageTool]:
+    """language-tool-python's client class with one kept-alive HTTP connection (a requests Session).
+
+    language-tool-python 3.x sends every request with `requests.post`, a new TCP connection (and a
+    new Session) each time. This subclass sends them on one Session, with the same retry and error
+    behaviour as its `_query_server`: two tries, then its LanguageToolError.
+    """
+    import language_tool_python  # noqa: PLC0415
+    import requests  # noqa: PLC0415
+    from language_tool_python.exceptions import LanguageToolError as ClientError  # noqa: PLC0415
+
+    class KeepAliveLanguageTool(language_tool_python.LanguageTool):
+        _session: requests.Session | None = None
+
+        def _query_server(
+            self,
+            url: str,
+            params: dict[str, str] | None = None,
+            num_tries: int = 2,
+            method: Literal["get", "post"] = "get",
+        ) -> Any:
+            if self._session is None:
+                self._session = requests.Session()
+                # Our server is on 127.0.0.1: no proxy from the environment applies (and looking
+                # them up in os.environ on every request cost more client time than parsing).
+                self._session.trust_env = False
+            for attempt in range(num_tries):
+                try:
+                    if method == "post":
+                        response = self._session.post(url, data=params, timeout=self._TIMEOUT)
+                    else:
+                        response = self._session.get(url, params=params, timeout=self._TIMEOUT)
+                    with response:
+                        try:
+                            return response.json()
+                        except ValueError as exc:
+                            raise ClientError(response.content.decode(errors="replace")) from exc
+                except (OSError, http.client.HTTPException) as exc:
+                    self._session.close()  # a dead server leaves a dead connection in the pool
+                    if attempt + 1 >= num_tries:
+                        raise ClientError(f"{self._url}: {exc}") from exc
+            return None
+
+        def close(self) -> None:
+            if self._session is not None:
+                self._session.close()
+            super().close()
+
+    return KeepAliveLanguageTool
 
 
 _ACTIVE: LanguageToolServer | None = None
