@@ -117,14 +117,15 @@ def plan_changes(
     return changes
 
 
-def apply_changes(text: str, changes: Iterable[Change]) -> str:
-    """The text with every applied change made (changes must not overlap)."""
+def apply_changes(text: str, changes: Iterable[Change], offset: int = 0) -> str:
+    """The text with every applied change made (changes must not overlap); `offset` is where `text`
+    starts in the document the changes' offsets refer to."""
     out: list[str] = []
     pos = 0
     for change in sorted((c for c in changes if c.applied), key=lambda c: c.start):
-        out.append(text[pos : change.start])
+        out.append(text[pos : change.start - offset])
         out.append(change.replacement)
-        pos = change.end
+        pos = change.end - offset
     out.append(text[pos:])
     return "".join(out)
 
@@ -132,11 +133,7 @@ def apply_changes(text: str, changes: Iterable[Change]) -> str:
 def cleaned_segment(segment: Segment, changes: Iterable[Change]) -> str:
     """A segment's text with the applied changes that fall inside it."""
     inside = [c for c in changes if c.applied and segment.start <= c.start and c.end <= segment.end]
-    shifted = [
-        Change.from_dict({**c.to_dict(), "start": c.start - segment.start, "end": c.end - segment.start})
-        for c in inside
-    ]
-    return apply_changes(segment.text, shifted)
+    return apply_changes(segment.text, inside, segment.start)
 
 
 def glossary_for(source: str | Path) -> Path:

@@ -39,8 +39,9 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, Literal
 
 from .. import io
+from ..clean import apply_changes
 from ..errors import InputError, PipelineError
-from ..records import Issue, Record
+from ..records import Change, Issue
 from ..translate import read_translations
 
 if TYPE_CHECKING:
@@ -521,21 +522,6 @@ class Piece:
     offset: int = 0
 
 
-@dataclass(frozen=True)
-class Change(Record):
-    """One safe correction applied to the English: where, what it was, what it became, and why."""
-
-    doc: str
-    segment: str
-    start: int
-    end: int
-    original: str
-    replacement: str
-    rule: str
-    category: str
-    message: str
-
-
 def _python_end(text: str, start: int, utf16_length: int) -> int:
     """The end offset in `text` of a span that starts at `start` and is `utf16_length` UTF-16 units long.
 
@@ -736,23 +722,24 @@ def corrections(piece: Piece, issues: Iterable[Issue]) -> tuple[str, list[Change
             continue
         changes.append(
             Change(
+                id=f"{issue.segment}:{issue.rule}:{issue.start - piece.offset}",
                 doc=issue.doc,
                 segment=issue.segment,
+                rule=issue.rule,
+                category=issue.category,
                 start=issue.start,
                 end=issue.end,
                 original=issue.text,
                 replacement=issue.suggestions[0],
-                rule=issue.rule,
-                category=issue.category,
-                message=issue.message,
+                applied=True,
+                reason=issue.message,
             )
         )
         last_end = issue.end
-    text = piece.text
-    for change in reversed(changes):
-        a, b = change.start - piece.offset, change.end - piece.offset
-        text = text[:a] + change.replacement + text[b:]
-    return text, changes
+    shifted = [
+        dataclasses.replace(c, start=c.start - piece.offset, end=c.end - piece.offset) for c in changes
+    ]
+    return apply_changes(piece.text, shifted), changes
 
 
 @dataclass
@@ -786,13 +773,6 @@ def check_english(
             result.changes.extend(changes)
         result.batches_done += 1
     return result
-
-
-def cleaned_file_text(text: str, changes: Sequence[Change]) -> str:
-    """The whole text with file-offset changes applied (paragraph layout kept)."""
-    for change in sorted(changes, key=lambda c: c.start, reverse=True):
-        text = text[: change.start] + change.replacement + text[change.end :]
-    return text
 
 
 def cleaned_pairs_text(batches: Sequence[Sequence[Piece]], cleaned: dict[str, str]) -> str:
@@ -842,7 +822,7 @@ def load_english(path: str | Path) -> tuple[str, list[list[Piece]], Callable[[En
     doc = io.doc_name(path)
     text = io.read_text(path)
     paragraphs = paragraph_pieces(doc, text)
-    return doc, [[p] for p in paragraphs], lambda r: cleaned_file_text(text, r.changes)
+    return doc, [[p] for p in paragraphs], lambda r: apply_changes(text, r.changes)
 
 
 def run(
