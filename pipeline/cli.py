@@ -304,15 +304,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     p = add("run", cmd_run)
-    p.add_argument("file", type=Path, metavar="FILE", help="a corpus file such as corpus/<doc>.fi.txt")
-    p.add_argument("--out-dir", type=Path, metavar="DIR", help="output directory (default outputs/<doc>/)")
+    add_run_arguments(p)
     p.add_argument(
         "--stage",
         action="append",
         metavar="NAME",
         help=f"run only this stage (repeatable); one of: {', '.join(stages.STAGES)}",
     )
+
+    # Every other stage of the registry is a command too: `pipeline publish FILE` is
+    # `pipeline run FILE --stage publish` (its inputs are the earlier outputs in the output directory).
+    for stage in stages.STAGES.values():
+        if stage.name not in sub.choices:
+            p = sub.add_parser(
+                stage.name, help=stage.help, description=f"The {stage.name} stage: {stage.help}."
+            )
+            p.set_defaults(func=cmd_run, stage=[stage.name])
+            add_run_arguments(p)
     return parser
+
+
+def add_run_arguments(p: argparse.ArgumentParser) -> None:
+    """The corpus file and the output directory of `run` and the stage commands."""
+    p.add_argument("file", type=Path, metavar="FILE", help="a corpus file such as corpus/<doc>.fi.txt")
+    p.add_argument("--out-dir", type=Path, metavar="DIR", help="output directory (default outputs/<doc>/)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -122,3 +122,17 @@ def test_run_bad_input_writes_nothing(tmp_path: Path) -> None:
     proc = run_cli("run", str(src), "--out-dir", str(tmp_path / "out"))
     assert proc.returncode == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_every_stage_is_a_command(seed_path: Path, tmp_path: Path) -> None:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(STAGES) <= set(sub.choices)
+    out = tmp_path / "doc"
+    for name in ("segment", "check", "clean", "translate"):  # commands of their own, own options
+        assert main(["-q", "run", str(seed_path), "--out-dir", str(out), "--stage", name]) == 0
+    for name in ("align", "publish"):  # commands made from the stage registry
+        assert main(["-q", name, str(seed_path), "--out-dir", str(out)]) == 0, name
+    assert (
+        (out / "publish" / "personal-vs-virtual-assistants.md").read_text(encoding="utf-8").startswith("# ")
+    )
