@@ -55,10 +55,11 @@ $(OUT)/%/issues.jsonl: $(OUT)/%/segments.jsonl $(PIPELINE_SRC) | $(NEED_VENV)
 # $$(wildcard $(CORPUS)/$$*...) in the prerequisites, which needs the second expansion.
 .SECONDEXPANSION:
 
+# Not -q: a reviewer's decision that is stale or in conflict is a warning worth seeing.
 $(OUT)/%/cleaned.fi.txt $(OUT)/%/changes.jsonl $(OUT)/%/review.jsonl: $(CORPUS)/%.fi.txt $(OUT)/%/segments.jsonl \
 		$(OUT)/%/issues.jsonl $(wildcard $(CORPUS)/glossary.tsv) $$(wildcard $(CORPUS)/$$*.review.yaml) \
 		$(PIPELINE_SRC) | $(NEED_VENV)
-	$(PY) -m pipeline -q run $< --out-dir $(@D) --stage clean
+	$(PY) -m pipeline run $< --out-dir $(@D) --stage clean
 
 # Not -q: a missing model is a warning worth seeing, and a terminal shows a progress bar.
 $(OUT)/%/translations.jsonl: $(OUT)/%/segments.jsonl $(PIPELINE_SRC) $(wildcard $(ARGOS_PACKAGES_DIR)) | $(NEED_VENV)

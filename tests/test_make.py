@@ -62,9 +62,11 @@ def test_make_runs_every_document_and_is_incremental(corpus: Path, tmp_path: Pat
         assert (out / "seed" / name).exists(), name
     # A reviewer's file is picked up by the next make: the rejected change is not in the cleaned text.
     rejected = "seed:b001:s01:adjective-noun-agreement:43"
-    (corpus / "seed.review.yaml").write_text(f"changes:\n  {rejected}: reject\n", encoding="utf-8")
+    review = f"changes:\n  {rejected}: reject\n  seed:b001:s01:gone:1: accept\n"
+    (corpus / "seed.review.yaml").write_text(review, encoding="utf-8")
     fourth = make(*vars_)
     assert fourth.returncode == 0, fourth.stderr
+    assert "seed.review.yaml: the decision on seed:b001:s01:gone:1 is stale" in fourth.stderr
     assert "--stage clean" in fourth.stdout and f"segment {corpus / 'seed.fi.txt'}" not in fourth.stdout
     for name in ("cleaned.fi.txt", "publish/seed.fi.txt"):
         assert (out / "seed" / name).read_text(encoding="utf-8").count("virtuaalinen avustajien") == 1, name
