@@ -45,7 +45,19 @@ AGREEMENT = [
     ("Säännöt voidaan antaa mahdollinen yksityiskohtaiset säännöt -muodossa.", []),
     ("Markkinoitiin jo usea euroopan maissa.", [("usea euroopan maissa", "error")]),
     ("Ei löytynyt vastaava käytännön esteitä.", [("vastaava käytännön esteitä", "error")]),
+    # a head with a possessive suffix is also genitive or plural ("tyttärensä"), told by what surrounds it
+    ("Häntä syytetään kaksivuotias tyttärensä tapon yrityksestä.", [("kaksivuotias tyttärensä", "error")]),
+    ("Halusin oma mietintöni avulla löytää vastauksia.", [("oma mietintöni", "error")]),
+    ("Hänen suora määräyksensä olivat epämääräisiä.", [("suora määräyksensä", "error")]),
+    ("Jätä nuo hupsu haaveesi.", [("hupsu haaveesi", "error")]),
+    ("Heillä oli omat poliittinen järjestelmänsä.", [("poliittinen järjestelmänsä", "error")]),
+    ("Hän joutui pinnistämään viimeinen voimansa.", [("viimeinen voimansa", "error")]),
     # correct Finnish: no issue
+    ("Hänellä on oma huoneensa yläkerrassa.", []),  # a possessive head in the nominative
+    ("Hänen uusi kirjansa ilmestyi viime vuonna.", []),
+    ("Hänen isänsä ja nuori veljensä tulivat kotiin.", []),  # a coordinated subject
+    ("Menkää tekemään oma osuutenne.", []),  # an imperative: the object is nominative
+    ("Meidän täytyy mennä hakemaan oma kirjamme.", []),  # a necessive: the object is nominative
     ("Virtuaalisten avustajien määrä kasvaa.", []),
     ("Kolme avustajaa tuli töihin.", []),  # a cardinal takes the partitive
     ("Hän on hyvä ihmisten kanssa.", []),  # predicative, postposition complement

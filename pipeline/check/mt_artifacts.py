@@ -264,7 +264,7 @@ def _forms(word: str, classes: set[str]) -> set[tuple[str, str]]:
     """(case, number) readings of a word of the given classes that is never nominative singular."""
     if "nimisana" in classes and (guessed := _guessed_forms(word)):
         return guessed
-    found = analyses(word)
+    found = _head_analyses(word)
     if any(a.get("CLASS") in _FUNCTION_CLASSES for a in found):
         return set()  # a function word: "kuin"
     if any(a.get("MOOD") == "MA-infinitive" for a in found) and not any(
@@ -293,6 +293,90 @@ def _forms(word: str, classes: set[str]) -> set[tuple[str, str]]:
     return forms
 
 
+def _head_analyses(word: str) -> tuple[dict[str, str], ...]:
+    """Voikko's analyses of a head noun."""
+    found = analyses(word)
+    if word[:1].islower():
+        found = tuple(a for a in found if a.get("CLASS") not in NAME_CLASSES)
+    return found
+
+
+def _ambiguous_possessive(word: str) -> bool:
+    """A noun with a possessive suffix that Voikko reads as nominative singular ("tyttärensä", "voimansa"):
+    the same form is also the genitive singular and the nominative plural."""
+    found = _head_analyses(word)
+    return bool(found) and all(
+        a.get("CLASS") == "nimisana" and a.get("POSSESSIVE") and _case_number(a) == NOM_SG for a in found
+    )
+
+
+# Postpositions that take the genitive ("oman mietintöni avulla", "oman perheensä kanssa").
+GENITIVE_POSTPOSITIONS = frozenset(
+    "avulla kanssa takia vuoksi jälkeen aikana ansiosta perusteella puolesta sijaan johdosta "
+    "välityksellä myötä ohella luona luokse luota kautta".split()
+)
+_PERSONAL_PLURALS = {"me", "te", "he"}
+_NECESSIVES = {"täytyä", "pitää", "tarvita", "pakko"}
+
+
+def _possessive_forms(words: list[Token], text: str, i: int) -> set[tuple[str, str]]:
+    """What an ambiguous possessive head at i + 1 must be, from the words around it; empty if unknown.
+
+    The genitive before a genitive postposition or before the noun it modifies ("kaksivuotiaan
+    tyttärensä tapon"), the nominative plural before a plural verb ("suorat määräyksensä olivat") or
+    after a plural determiner ("nuo hupsut haaveesi", "omat poliittiset järjestelmänsä"), the
+    accusative (genitive or plural) as the object of a MA-infinitive ("hyväksymään oman kauneusnorminsa").
+    """
+    j = i + 1
+    if j + 1 < len(words) and _adjacent(text, words[j], words[j + 1]):
+        nxt = words[j + 1].text
+        following = analyses(nxt)
+        if nxt in GENITIVE_POSTPOSITIONS:
+            return {("omanto", "singular")}
+        # (not after a conjunction: "hänen isänsä ja nuori veljensä tulivat" is a coordinated subject)
+        if (
+            following
+            and all(
+                a.get("CLASS") == "teonsana" and a.get("PERSON") == "3" and a.get("NUMBER") == "plural"
+                for a in following
+            )
+            and not any(
+                a.get("CLASS") == "sidesana" for w in words[max(0, i - 3) : i] for a in analyses(w.text)
+            )
+        ):
+            return {("nimento", "plural")}
+        if (
+            nxt[:1].islower()
+            and following
+            and all(
+                a.get("CLASS") == "nimisana" and _case_number(a) in {NOM_SG, *_GENITIVES} for a in following
+            )
+        ):
+            return {("omanto", "singular")}
+    if i >= 1 and _adjacent(text, words[i - 1], words[i]):
+        prev = words[i - 1].text.lower()
+        before = analyses(prev)
+        if (
+            before
+            and prev not in _PERSONAL_PLURALS
+            and all(
+                _case_number(a) == ("nimento", "plural")
+                and (a.get("CLASS") in _MODIFIER_CLASSES | {"asemosana"} or a.get("PARTICIPLE"))
+                for a in before
+            )
+        ):
+            return {("nimento", "plural")}
+        # The object of an infinitive is nominative when the clause has no subject in the nominative:
+        # after an imperative, a passive or a necessive ("menkää hakemaan oma kirjanne").
+        if any(a.get("MOOD") == "MA-infinitive" for a in before) and not any(
+            a.get("MOOD") == "imperative" or a.get("PERSON") == "4" or a.get("BASEFORM") in _NECESSIVES
+            for w in words[:i]
+            for a in analyses(w.text.lower())
+        ):
+            return {("omanto", "singular"), ("nimento", "plural")}
+    return set()
+
+
 def _lowercased_genitive_name(word: str) -> bool:
     """A lowercase word Voikko knows only capitalised, as a name in the genitive ("euroopan")."""
     if not word[:1].islower() or spell(word):
@@ -308,6 +392,8 @@ def _head(words: list[Token], text: str, i: int) -> tuple[int, set[tuple[str, st
     if i + 1 >= len(words) or not _adjacent(text, words[i], words[i + 1]):
         return None
     nxt = words[i + 1].text
+    if _ambiguous_possessive(nxt):
+        return (i + 1, possessive) if (possessive := _possessive_forms(words, text, i)) else None
     if _lowercased_genitive_name(nxt) and i + 2 < len(words) and _adjacent(text, words[i + 1], words[i + 2]):
         # "usea euroopan maissa": a proper name in the genitive, lowercased by MT, before the noun.
         after = _forms(words[i + 2].text, HEAD_CLASSES)
