@@ -98,18 +98,8 @@ def plan_changes(
             changes[changes.index(previous)] = Change.from_dict({**previous.to_dict(), "replacement": merged})
             reason = f"merged into {previous.id}"
         changes.append(
-            Change(
-                id=change_id(issue, segment),
-                doc=issue.doc,
-                segment=issue.segment,
-                rule=issue.rule,
-                category=issue.category,
-                start=issue.start,
-                end=issue.end,
-                original=text[issue.start : issue.end],
-                replacement=replacement,
-                applied=not overlaps,
-                reason=reason,
+            Change.from_issue(
+                issue, change_id(issue, segment), replacement, reason=reason, applied=not overlaps
             )
         )
         if not overlaps:

@@ -128,3 +128,22 @@ class Change(Record):
     applied: bool
     reason: str
     decision: str | None = None  # the reviewer's: accept, reject, replace or remove (None: not reviewed)
+
+    @classmethod
+    def from_issue(
+        cls, issue: Issue, id: str, replacement: str, *, reason: str, applied: bool = True
+    ) -> Change:
+        """The change that replaces an issue's span (`issue.text`) with `replacement`."""
+        return cls(
+            id=id,
+            doc=issue.doc,
+            segment=issue.segment,
+            rule=issue.rule,
+            category=issue.category,
+            start=issue.start,
+            end=issue.end,
+            original=issue.text,
+            replacement=replacement,
+            applied=applied,
+            reason=reason,
+        )

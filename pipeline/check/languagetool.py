@@ -720,26 +720,10 @@ def corrections(piece: Piece, issues: Iterable[Issue]) -> tuple[str, list[Change
     for issue in sorted(issues, key=lambda i: (i.start, i.end)):
         if issue.segment != piece.segment or not is_safe(issue) or issue.start < last_end:
             continue
-        changes.append(
-            Change(
-                id=f"{issue.segment}:{issue.rule}:{issue.start - piece.offset}",
-                doc=issue.doc,
-                segment=issue.segment,
-                rule=issue.rule,
-                category=issue.category,
-                start=issue.start,
-                end=issue.end,
-                original=issue.text,
-                replacement=issue.suggestions[0],
-                applied=True,
-                reason=issue.message,
-            )
-        )
+        change_id = f"{issue.segment}:{issue.rule}:{issue.start - piece.offset}"
+        changes.append(Change.from_issue(issue, change_id, issue.suggestions[0], reason=issue.message))
         last_end = issue.end
-    shifted = [
-        dataclasses.replace(c, start=c.start - piece.offset, end=c.end - piece.offset) for c in changes
-    ]
-    return apply_changes(piece.text, shifted), changes
+    return apply_changes(piece.text, changes, piece.offset), changes
 
 
 @dataclass
