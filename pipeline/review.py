@@ -16,6 +16,7 @@ segment's text:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -118,45 +119,32 @@ def _overlaps(a: Change, b: Change) -> bool:
 def _removal_spans(segments: Sequence[Segment], removed: set[str]) -> dict[str, tuple[int, int]]:
     """Spans that remove segments together with the whitespace that joined them to their neighbours.
 
-    Consecutive removed segments get touching spans (never overlapping ones); a block whose every
-    segment is removed also loses the blank line after it (before it, for the last block).
+    A run of removed segments reaches to the start of the segment after it; a run that ends its
+    block reaches back to the end of the segment before it instead, except that a block whose every
+    segment is removed reaches to the next block (so its blank line goes too). Consecutive removed
+    segments get touching spans, never overlapping ones.
     """
     spans: dict[str, tuple[int, int]] = {}
     blocks: dict[int, list[Segment]] = {}
     for s in segments:
         blocks.setdefault(s.block, []).append(s)
-    order = sorted(blocks)
-    for b_pos, block in enumerate(order):
-        segs = blocks[block]
-        gone = [s.id in removed for s in segs]
-        if not any(gone):
-            continue
-        if all(gone):
-            later = blocks[order[b_pos + 1]][0].start if b_pos + 1 < len(order) else None
-            if later is not None:
-                bounds = [s.start for s in segs] + [later]
-                spans.update({s.id: (bounds[i], bounds[i + 1]) for i, s in enumerate(segs)})
-            else:
-                earlier = blocks[order[b_pos - 1]][-1].end if b_pos else 0
-                ends = [earlier] + [s.end for s in segs]
-                spans.update({s.id: (ends[i], ends[i + 1]) for i, s in enumerate(segs)})
-            continue
-        i = 0
-        while i < len(segs):
-            if not gone[i]:
-                i += 1
+    order = [blocks[b] for b in sorted(blocks)]
+    for b_pos, segs in enumerate(order):
+        end = 0
+        for gone, group in itertools.groupby(segs, key=lambda s: s.id in removed):
+            run = list(group)
+            first, end = end, end + len(run)  # the run is segs[first:end]
+            if not gone:
                 continue
-            j = i
-            while j + 1 < len(segs) and gone[j + 1]:
-                j += 1
-            run = segs[i : j + 1]
-            if j + 1 < len(segs):  # a kept segment follows: remove up to its start
-                bounds = [s.start for s in run] + [segs[j + 1].start]
-                spans.update({s.id: (bounds[k], bounds[k + 1]) for k, s in enumerate(run)})
-            else:  # the run ends the block: remove from the end of the kept segment before it
-                ends = [segs[i - 1].end] + [s.end for s in run]
-                spans.update({s.id: (ends[k], ends[k + 1]) for k, s in enumerate(run)})
-            i = j + 1
+            after = segs[end].start if end < len(segs) else None
+            if after is None and first == 0 and b_pos + 1 < len(order):
+                after = order[b_pos + 1][0].start
+            if after is not None:
+                bounds = [s.start for s in run] + [after]
+            else:
+                before = segs[first - 1].end if first else order[b_pos - 1][-1].end if b_pos else 0
+                bounds = [before] + [s.end for s in run]
+            spans.update({s.id: (bounds[k], bounds[k + 1]) for k, s in enumerate(run)})
     return spans
 
 
