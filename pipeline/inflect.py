@@ -1,0 +1,443 @@
+"""A Finnish nominal inflector: lemma + case + number -> word forms, each confirmed by Voikko.
+
+No Finnish generator is installable here, so candidates come from paradigm rules (stems with consonant
+gradation both ways, e-, s- and consonant stems, vowel harmony, the variants of the illative, the
+genitive and the partitive) and only the forms Voikko analyses as the requested lemma, case and number
+are kept. Rules may over-generate freely: Voikko decides, the rule order only ranks what survives.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+
+from .errors import ConfigError
+from .finnish import NAME_CLASSES, analyses, compound_parts
+
+# UD Case -> Voikko SIJAMUOTO.
+UD_CASES: dict[str, str] = {
+    "Nom": "nimento",
+    "Gen": "omanto",
+    "Par": "osanto",
+    "Ine": "sisaolento",
+    "Ela": "sisaeronto",
+    "Ill": "sisatulento",
+    "Ade": "ulkoolento",
+    "Abl": "ulkoeronto",
+    "All": "ulkotulento",
+    "Ess": "olento",
+    "Tra": "tulento",
+    "Abe": "vajanto",
+    "Ins": "keinonto",
+    "Com": "seuranto",
+}
+UD_NUMBERS: dict[str, str] = {"Sing": "singular", "Plur": "plural"}
+_NOMINAL = frozenset({"nimisana", "laatusana", "nimisana_laatusana", "lukusana", "asemosana", *NAME_CLASSES})
+# Voikko classes that fit each UD UPOS best; a form of another nominal class is kept only when no
+# form of these exists (the treebanks and Voikko disagree on many noun/adjective words).
+_POS_CLASSES: dict[str, frozenset[str]] = {
+    "NOUN": frozenset({"nimisana", "nimisana_laatusana"}),
+    "PROPN": NAME_CLASSES | {"nimisana", "nimisana_laatusana"},
+    "ADJ": frozenset({"laatusana", "nimisana_laatusana", "lukusana"}),
+    "NUM": frozenset({"lukusana"}),
+    "PRON": frozenset({"asemosana"}),
+    "VERB": frozenset(),  # a participle: told by PARTICIPLE, whatever its class
+}
+_ANY = "X"  # internal: any nominal class (a compound's last part)
+
+_VOWELS = frozenset("aeiouyäö")
+_BACK = frozenset("aou")
+
+# Singular endings attached to a vowel stem, most standard first. A/O/U follow vowel harmony,
+# V repeats the stem's last vowel (illative "taloon", "maahan").
+_SINGULAR: dict[str, tuple[str, ...]] = {
+    "nimento": ("",),
+    "omanto": ("n",),
+    "osanto": ("A", "tA"),
+    "sisaolento": ("ssA",),
+    "sisaeronto": ("stA",),
+    "sisatulento": ("Vn", "hVn", "seen", "siin"),
+    "ulkoolento": ("llA",),
+    "ulkoeronto": ("ltA",),
+    "ulkotulento": ("lle",),
+    "olento": ("nA",),
+    "tulento": ("ksi",),
+    "vajanto": ("ttA",),
+    "keinonto": ("n",),
+    "seuranto": ("ine",),
+}
+# Plural endings attached to a plural stem (the vowel stem with its last vowel dropped or changed),
+# most standard first; "j" forms only after a vowel ("kauppojen", "taloja").
+_PLURAL: dict[str, tuple[str, ...]] = {
+    "omanto": ("jen", "ien", "iden", "itten"),
+    "osanto": ("jA", "iA", "itA"),
+    "sisaolento": ("issA",),
+    "sisaeronto": ("istA",),
+    "sisatulento": ("ihin", "iin", "isiin"),
+    "ulkoolento": ("illA",),
+    "ulkoeronto": ("iltA",),
+    "ulkotulento": ("ille",),
+    "olento": ("inA",),
+    "tulento": ("iksi",),
+    "vajanto": ("ittA",),
+    "keinonto": ("in",),
+    "seuranto": ("ine",),
+}
+
+# Consonant gradation as (strong, weak) pairs; applied both ways to the consonants before a stem's
+# last vowel. Two-letter pairs match the end of the cluster, one-letter pairs the whole cluster.
+_GRADATION: tuple[tuple[str, str], ...] = (
+    ("kk", "k"),
+    ("pp", "p"),
+    ("tt", "t"),
+    ("nk", "ng"),
+    ("mp", "mm"),
+    ("lt", "ll"),
+    ("nt", "nn"),
+    ("rt", "rr"),
+    ("ht", "hd"),
+    ("lk", "lj"),
+    ("rk", "rj"),
+    ("lk", "l"),
+    ("rk", "r"),
+    ("hk", "h"),
+    ("lp", "lv"),
+    ("rp", "rv"),
+    ("p", "v"),
+    ("t", "d"),
+    ("k", "j"),
+    ("k", "v"),
+)
+
+
+def _harmony(text: str, back: bool) -> str:
+    return text.translate(_TO_BACK if back else _TO_FRONT)
+
+
+_TO_BACK = str.maketrans("AOU", "aou")
+_TO_FRONT = str.maketrans("AOU", "äöy")
+
+
+def _harmonies(word: str) -> tuple[bool, ...]:
+    """The vowel harmonies (back = True) to try: the last of a/o/u or ä/ö/y decides ("olympialainen",
+    "Jyväskylä"), front with only e and i ("kivessä")."""
+    for ch in reversed(word):
+        if ch in _BACK:
+            return (True,)
+        if ch in "äöy":
+            return (False,)
+    return (False,)
+
+
+def _grades(stem: str) -> list[str]:
+    """`stem` and its other consonant grades (weak to strong and strong to weak)."""
+    out = [stem]
+    i = len(stem)
+    while i and stem[i - 1] in _VOWELS:
+        i -= 1
+    j = i
+    while j and stem[j - 1] not in _VOWELS:
+        j -= 1
+    if i == len(stem) or j == i or j == 0:
+        return out
+    head, cluster, tail = stem[:j], stem[j:i], stem[i:]
+    for strong, weak in _GRADATION:
+        for a, b in ((strong, weak), (weak, strong)):
+            if len(a) == 2 and cluster.endswith(a) or len(a) == 1 and cluster == a:
+                variant = head + cluster[: len(cluster) - len(a)] + b + tail
+                if variant not in out:
+                    out.append(variant)
+    if cluster == "k" and head[-1:] in _VOWELS:  # "ruoka" -> "ruoa", "aika" -> "aja"
+        out.append(head + tail)
+        if head[-1] == "i" and head[-2:-1] in _VOWELS:
+            out.append(head[:-1] + "j" + tail)
+    return out
+
+
+def _stems(base: str, back: bool) -> tuple[list[str], list[str], list[str]]:
+    """(vowel stems, consonant stems, extra plural stems) of a lowercase lemma, most likely first."""
+    a = "a" if back else "ä"
+    vowel: list[str] = []
+    consonant: list[str] = []
+    plural: list[str] = []
+    last = base[-1:]
+    if base.endswith("nen") and len(base) > 3:  # "nainen" -> "naise-", "nais-"
+        vowel.append(base[:-3] + "se")
+        consonant.append(base[:-3] + "s")
+    elif last in _VOWELS:
+        vowel.append(base)
+        if last == "i":
+            vowel.append(base[:-1] + "e")  # "kivi" -> "kive-"
+            consonant.append(base[:-1])  # "suuri" -> "suurta", "suurten"
+            if base.endswith("ksi"):  # "kaksi" -> "kahde-", "kaht-"
+                vowel.append(base[:-3] + "hde")
+                consonant.append(base[:-3] + "ht")
+            elif base.endswith(("nsi", "rsi", "lsi")):  # "kansi" -> "kanne-", "kant-"
+                vowel.append(base[:-2] + base[-3] + "e")
+                consonant.append(base[:-2] + "t")
+            elif base.endswith(("psi", "tsi")):  # "lapsi" -> "las-", "veitsi" -> "veis-"
+                consonant.append(base[:-3] + "s")
+            elif base.endswith("si"):  # "vesi" -> "vede-", "vet-"; "kuusi" -> "kuude-"
+                vowel.append(base[:-2] + "de")
+                consonant.append(base[:-2] + "t")
+            if base.endswith("mpi"):  # "parempi" -> "paremma-", "parempa-"
+                vowel += [base[:-3] + "mp" + a, base[:-3] + "mm" + a]
+        elif last == "e" and base[-2:-1] not in ("e",):
+            if base[-2:-1] in _VOWELS:  # "koe" -> "kokee-"
+                vowel.append(base[:-1] + "kee")
+            vowel.insert(0, base + "e")  # "rakenne" -> "rakentee-" (graded below)
+    else:
+        if last == "s":
+            if base.endswith(("us", "ys")):  # "vastaus" -> "vastaukse-", "rakkaus" -> "rakkaude-"
+                vowel += [base[:-1] + "kse", base[:-1] + "de", base[:-1] + base[-2]]
+            elif base.endswith(("mas", "mäs", "des", "tes", "nes", "les", "res", "jes", "ves")):
+                # ordinals: "kolmas" -> "kolmanne-", "kolmat-", plural "kolmans-"
+                vowel += [base[:-1] + base[-2], base[:-1] + "nne", base[:-1] + "kse"]
+                consonant.append(base[:-1] + "t")
+                plural.append(base[:-1] + "ns")
+            else:  # "hammas" -> "hampaa-", "kaunis" -> "kaunii-", "ananas" -> "ananakse-"
+                vowel += [base[:-1] + base[-2], base[:-1] + "kse"]
+            consonant.insert(0, base)
+        elif base.endswith(("ton", "tön")):  # "työtön" -> "työttömä-"
+            vowel.append(base[:-3] + "ttom" + a if back else base[:-3] + "ttömä")
+            consonant.append(base)
+        elif base.endswith(("ut", "yt")):  # "tehnyt" -> "tehnee-", "olut" -> "olue-"
+            vowel += [base[:-2] + "ee", base[:-1] + "e"]
+            consonant.append(base)
+        elif last == "t":  # "tuhat" -> "tuhanne-", "kevät" -> "kevää-"
+            vowel += [base[:-1] + "nne", base[:-1] + base[-2]]
+            consonant.append(base)
+        elif base.endswith("in"):  # "puhelin" -> "puhelime-", "suurin" -> "suurimma-", "lämmin" -> "lämpimä-"
+            vowel += [base[:-1] + "me", base[:-1] + "mm" + a, base[:-1] + "mp" + a, base[:-1] + "m" + a]
+            consonant.append(base)
+        elif last == "n":  # "kymmenen" -> "kymmene-", "sydän" -> "sydäme-", "jäsen" -> "jäsene-"
+            vowel += [base + "e", base[:-1], base[:-1] + "me"]
+            consonant += [base, base[:-2]]
+        else:  # "askel" -> "askele-", "tytär" -> "tyttäre-"
+            vowel.append(base + "e")
+            consonant.append(base)
+        vowel.append(base + "i")  # loans and foreign names: "internetin", "Trumpin"
+    graded: list[str] = []
+    for stem in vowel:
+        for variant in _grades(stem):
+            if variant not in graded:
+                graded.append(variant)
+    return graded, consonant, plural
+
+
+def _plural_stems(stem: str, back: bool) -> list[str]:
+    """Plural stems before the plural "i": "kauppa" -> "kauppo", "kaupp"; "hampaa" -> "hampa"."""
+    last = stem[-1:]
+    if len(stem) >= 2 and stem[-1] == stem[-2]:  # long vowel: "maa" -> "ma", "rakentee" -> "rakente"
+        return [stem[:-1]]
+    if stem.endswith(("ie", "uo", "yö")):  # "tie" -> "te", "suo" -> "so"
+        return [stem[:-2] + stem[-1]]
+    if last == "a":
+        return [stem[:-1] + "o", stem[:-1]] if back else [stem[:-1]]
+    if last in "äe":
+        return [stem[:-1]]
+    if last == "i":
+        return [stem[:-1] + "e", stem[:-1]]
+    return [stem]
+
+
+def _candidates(base: str, case: str, number: str) -> list[tuple[str, tuple[int, int]]]:
+    """(candidate form, rank) of a lowercase lemma, lower rank preferred."""
+    out: dict[str, tuple[int, int]] = {}
+
+    def add(forms: Iterable[tuple[str, tuple[int, int]]]) -> None:
+        for form, rank in forms:
+            if form and (form not in out or rank < out[form]):
+                out[form] = rank
+
+    for back in _harmonies(base):
+        vowel, consonant, extra_plural = _stems(base, back)
+        if number == "singular":
+            if case == "nimento":
+                add([(base, (0, 0))])
+                continue
+            for e_rank, ending in enumerate(_SINGULAR[case]):
+                ending = _harmony(ending, back)
+                for s_rank, stem in enumerate(vowel):
+                    suffix = ending.replace("V", stem[-1]) if "V" in ending else ending
+                    add([(stem + suffix, (e_rank, s_rank))])
+            if case == "osanto":
+                t = _harmony("tA", back)
+                add((c + t, (0, 50 + r)) for r, c in enumerate(consonant))
+                add([(base + _harmony("ttA", back), (1, 60))])  # "rakennetta", "perhettä"
+            continue
+        if case == "nimento":
+            add((s + "t", (0, r)) for r, s in enumerate(vowel))
+            continue
+        plurals: list[str] = []
+        for stem in vowel:
+            for p in _plural_stems(stem, back):
+                if p not in plurals:
+                    plurals.append(p)
+        plurals += [p for p in extra_plural if p not in plurals]
+        for e_rank, ending in enumerate(_PLURAL[case]):
+            ending = _harmony(ending, back)
+            for p_rank, p in enumerate(plurals):
+                if ending.startswith("j") and p[-1:] not in _VOWELS:
+                    continue
+                add([(p + ending, (e_rank, p_rank))])
+        if case == "omanto":
+            add((c + "ten", (1, 50 + r)) for r, c in enumerate(consonant))  # "naisten", "lasten"
+            add((s + "in", (9, r)) for r, s in enumerate(vowel))  # the old "kauppain"
+    return sorted(out.items(), key=lambda item: item[1])
+
+
+def _matches(a: dict[str, str], lemma: str, case: str, number: str) -> bool:
+    """An analysis of `lemma` in the case and number, without possessive suffix or comparison."""
+    if a.get("SIJAMUOTO") != case or a.get("NUMBER") != number or a.get("POSSESSIVE"):
+        return False
+    if a.get("COMPARISON", "positive") != "positive":
+        return False
+    baseform = a.get("BASEFORM", "").lower()
+    if baseform == lemma:
+        return True
+    # Voikko gives a MINEN noun the verb as its base form: "tekemisen" -> "tehdä"
+    return lemma.endswith(("minen", "mínen")) and a.get("MOOD") == "MINEN-infinitive"
+
+
+def _class_ok(a: dict[str, str], pos: str) -> bool:
+    if pos == _ANY:
+        return True
+    if pos == "VERB":
+        return bool(a.get("PARTICIPLE"))
+    return a.get("CLASS", "") in _POS_CLASSES[pos] or (pos == "ADJ" and bool(a.get("PARTICIPLE")))
+
+
+def _nominal(a: dict[str, str]) -> bool:
+    return a.get("CLASS", "") in _NOMINAL or bool(a.get("PARTICIPLE")) or a.get("MOOD") == "MINEN-infinitive"
+
+
+def _confirm(form: str, lemma: str, case: str, number: str, pos: str) -> int:
+    """2 when Voikko reads `form` as the lemma in that case and number with a class fitting `pos`,
+    1 with another nominal class, 0 when not at all."""
+    best = 0
+    for a in analyses(form):
+        if _matches(a, lemma, case, number) and _nominal(a):
+            if _class_ok(a, pos):
+                return 2
+            best = 1
+    return best
+
+
+def _split(lemma: str) -> tuple[str, str]:
+    """(prefix, last part) of a compound lemma: at the last `#` or hyphen, else where Voikko's
+    STRUCTURE of the lemma starts its last part; ("", lemma) for a simple word."""
+    for mark in ("#", "-"):
+        if mark in lemma.strip(mark):
+            head, _, tail = lemma.rpartition(mark)
+            return head.replace("#", "") + ("-" if mark == "-" else ""), tail
+    whole = lemma.lower()
+    for a in analyses(lemma) or analyses(whole):
+        if a.get("BASEFORM", "").lower() == whole:
+            parts = compound_parts(lemma, a.get("STRUCTURE", ""))
+            if len(parts) > 1 and lemma.endswith(parts[-1]):
+                return lemma[: len(lemma) - len(parts[-1])], parts[-1]
+    return "", lemma
+
+
+def _cased(form: str, like: str) -> str:
+    """`form` with the first letter of `like` upper case when it is."""
+    return form[:1].upper() + form[1:] if like[:1].isupper() else form
+
+
+@functools.lru_cache(maxsize=50_000)
+def _generate(prefix: str, base: str, case: str, number: str, pos: str) -> tuple[str, ...]:
+    """Confirmed forms of prefix + base (the lemma, `#` removed), best first."""
+    whole = prefix + base
+    lemma = whole.lower()
+    kept: list[tuple[int, tuple[int, int], str]] = []
+    for candidate, rank in _candidates(base.lower(), case, number):
+        form = _cased(prefix + candidate, whole) if prefix else _cased(candidate, base)
+        level = _confirm(form, lemma, case, number, pos)
+        if not level and form[:1].isupper():  # a proper-noun lemma written in lower case in the form
+            level = _confirm(form.lower(), lemma, case, number, pos)
+        if level:
+            kept.append((-level, rank, form))
+    if kept:
+        top = min(level for level, _, _ in kept)
+        kept = [k for k in kept if k[0] == top]
+    return tuple(form for _, _, form in sorted(kept))
+
+
+@functools.lru_cache(maxsize=50_000)
+def _part_forms(part: str, case: str, number: str) -> tuple[str, ...]:
+    """Forms of a compound's last part, confirmed as that part (any nominal class), best first."""
+    return _generate("", part, case, number, _ANY)
+
+
+def _check_args(case: str, number: str, pos: str) -> tuple[str, str]:
+    if case not in UD_CASES:
+        raise ConfigError(f"unknown case {case!r}: expected one of {', '.join(UD_CASES)}")
+    if number not in UD_NUMBERS:
+        raise ConfigError(f"unknown number {number!r}: expected one of {', '.join(UD_NUMBERS)}")
+    if pos not in _POS_CLASSES:
+        raise ConfigError(f"unknown part of speech {pos!r}: expected one of {', '.join(_POS_CLASSES)}")
+    return UD_CASES[case], UD_NUMBERS[number]
+
+
+@functools.lru_cache(maxsize=100_000)
+def inflect(lemma: str, case: str, number: str, pos: str = "NOUN") -> tuple[str, ...]:
+    """Forms of `lemma` in the UD case ("Ine") and number ("Sing"/"Plur") that Voikko analyses as that
+    lemma, case and number (no possessive suffix, no clitic), best first (the standard form first:
+    "virtuaalisten" before "virtuaalisien", "kauppojen" before "kauppain")."""
+    sijamuoto, numero = _check_args(case, number, pos)
+    lemma = lemma.strip()
+    if not lemma or not lemma.replace("#", "").replace("-", "").isalpha():
+        return ()
+    prefix, part = _split(lemma)
+    whole = prefix + part
+    if prefix:
+        # The last part alone is shorter to analyse and shared by many compounds; each of its forms
+        # is then confirmed as the whole compound.
+        kept = []
+        for form in _part_forms(part.lower(), sijamuoto, numero):
+            candidate = _cased(prefix + form, whole)
+            level = _confirm(candidate, whole.lower(), sijamuoto, numero, pos)
+            if level:
+                kept.append((-level, candidate))
+        if kept:
+            top = min(level for level, _ in kept)
+            return tuple(dict.fromkeys(form for level, form in kept if level == top))
+        if prefix.endswith("-"):  # Voikko reads a hyphenated word by its parts: keep the last part's forms
+            forms = _generate("", part, sijamuoto, numero, pos)
+            if forms:
+                return tuple(prefix + f for f in forms)
+    return _generate(prefix, part, sijamuoto, numero, pos)
+
+
+def inflect_like(word: str, lemma: str, case: str, number: str, pos: str = "NOUN") -> tuple[str, ...]:
+    """inflect(), with the capitalisation of `word` ("Suomi" -> "Suomessa") and for a hyphenated or
+    compound word only the last part inflected as needed."""
+    forms = inflect(lemma, case, number, pos)
+    if not forms and "-" in word:
+        head, _, tail_lemma = lemma.replace("#", "").rpartition("-")
+        tail = inflect(tail_lemma or lemma, case, number, pos)
+        forms = tuple(head + "-" + f for f in tail) if head else tail
+    prefix, _ = _split(lemma.strip())
+    out: list[str] = []
+    for form in forms:
+        # The word's own spelling of the unchanged first parts ("Helsinki-" as the text has it).
+        if prefix and word[: len(prefix)].lower() == prefix.lower():
+            form = word[: len(prefix)] + form[len(prefix) :]
+        elif "-" in word and "-" in form:
+            form = word.rpartition("-")[0] + "-" + form.rpartition("-")[2]
+        if word.isupper() and len(word) > 1:
+            form = form.upper()
+        elif word[:1].isupper():
+            form = form[:1].upper() + form[1:]
+        elif word[:1].islower() and form[1:2].islower():
+            form = form[:1].lower() + form[1:]
+        if form not in out:
+            out.append(form)
+    return tuple(out)
+
+
+def clear_caches() -> None:
+    """Forget cached inflections (for benchmarks that time a cold start)."""
+    for cached in (inflect, _generate, _part_forms):
+        cached.cache_clear()
