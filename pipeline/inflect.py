@@ -85,8 +85,18 @@ _PLURAL: dict[str, tuple[str, ...]] = {
 }
 
 # Consonant gradation as (strong, weak) pairs; applied both ways to the consonants before a stem's
-# last vowel. Two-letter pairs match the end of the cluster, one-letter pairs the whole cluster.
+# last vowel. Longer pairs match the end of the cluster, one-letter pairs the whole cluster.
 _GRADATION: tuple[tuple[str, str], ...] = (
+    ("rkk", "rk"),
+    ("lkk", "lk"),
+    ("nkk", "nk"),
+    ("mpp", "mp"),
+    ("rpp", "rp"),
+    ("lpp", "lp"),
+    ("rtt", "rt"),
+    ("ltt", "lt"),
+    ("ntt", "nt"),
+    ("htt", "ht"),
     ("kk", "k"),
     ("pp", "p"),
     ("tt", "t"),
@@ -126,24 +136,26 @@ def _harmonies(word: str) -> tuple[bool, ...]:
             return (True,)
         if ch in "äöy":
             return (False,)
-    return (False,)
+    return (False, True)  # only e and i: mostly front ("kiveä"), a few back ("verta", "meriä")
 
 
 def _grades(stem: str) -> list[str]:
     """`stem` and its other consonant grades (weak to strong and strong to weak)."""
     out = [stem]
     i = len(stem)
+    while i and stem[i - 1] not in _VOWELS:  # a consonant-final lemma: "tytär" -> "tyttär"
+        i -= 1
     while i and stem[i - 1] in _VOWELS:
         i -= 1
     j = i
     while j and stem[j - 1] not in _VOWELS:
         j -= 1
-    if i == len(stem) or j == i or j == 0:
+    if j == i or j == 0 or stem[i:] == "":
         return out
     head, cluster, tail = stem[:j], stem[j:i], stem[i:]
     for strong, weak in _GRADATION:
         for a, b in ((strong, weak), (weak, strong)):
-            if len(a) == 2 and cluster.endswith(a) or len(a) == 1 and cluster == a:
+            if len(a) >= 2 and cluster.endswith(a) or len(a) == 1 and cluster == a:
                 variant = head + cluster[: len(cluster) - len(a)] + b + tail
                 if variant not in out:
                     out.append(variant)
@@ -155,23 +167,39 @@ def _grades(stem: str) -> list[str]:
 
 
 def _stems(base: str, back: bool) -> tuple[list[str], list[str], list[str]]:
-    """(vowel stems, consonant stems, extra plural stems) of a lowercase lemma, most likely first."""
+    """(vowel stems, consonant stems, extra plural stems) of a lowercase lemma, most likely first:
+    the stems of the lemma and of its other grade ("tytär" -> "tyttäre-"), each graded again
+    ("vesi" -> "vede-" -> "vete-")."""
+    vowel: list[str] = []
+    consonant: list[str] = []
+    plural: list[str] = []
+    for variant in _grades(base):
+        v, c, p = _lemma_stems(variant, back)
+        for stem in v:
+            vowel += [g for g in _grades(stem) if g not in vowel]
+        consonant += [x for x in c if x not in consonant]
+        plural += [x for x in p if x not in plural]
+    return vowel, consonant, plural
+
+
+def _lemma_stems(base: str, back: bool) -> tuple[list[str], list[str], list[str]]:
+    """(vowel stems, consonant stems, extra plural stems) of one grade of a lemma."""
     a = "a" if back else "ä"
     vowel: list[str] = []
     consonant: list[str] = []
     plural: list[str] = []
     last = base[-1:]
-    if base.endswith("nen") and len(base) > 3:  # "nainen" -> "naise-", "nais-"
-        vowel.append(base[:-3] + "se")
-        consonant.append(base[:-3] + "s")
+    if base.endswith("nen") and len(base) > 3:  # "nainen" -> "naise-", "nais-"; "kymmenen" -> "kymmene-"
+        vowel += [base[:-3] + "se", base[:-1]]
+        consonant += [base[:-3] + "s", base[:-2]]
     elif last in _VOWELS:
         vowel.append(base)
         if last == "i":
             vowel.append(base[:-1] + "e")  # "kivi" -> "kive-"
             consonant.append(base[:-1])  # "suuri" -> "suurta", "suurten"
-            if base.endswith("ksi"):  # "kaksi" -> "kahde-", "kaht-"
+            if base.endswith("ksi"):  # "kaksi" -> "kahde-", "kah-"
                 vowel.append(base[:-3] + "hde")
-                consonant.append(base[:-3] + "ht")
+                consonant.append(base[:-3] + "h")
             elif base.endswith(("nsi", "rsi", "lsi")):  # "kansi" -> "kanne-", "kant-"
                 vowel.append(base[:-2] + base[-3] + "e")
                 consonant.append(base[:-2] + "t")
@@ -188,25 +216,30 @@ def _stems(base: str, back: bool) -> tuple[list[str], list[str], list[str]]:
             vowel.insert(0, base + "e")  # "rakenne" -> "rakentee-" (graded below)
     else:
         if last == "s":
-            if base.endswith(("us", "ys")):  # "vastaus" -> "vastaukse-", "rakkaus" -> "rakkaude-"
+            if base.endswith(("us", "ys")):  # "vastaus" -> "vastaukse-", "rakkaus" -> "rakkaude-", "rakkaut-"
                 vowel += [base[:-1] + "kse", base[:-1] + "de", base[:-1] + base[-2]]
+                consonant.append(base[:-1] + "t")
             elif base.endswith(("mas", "mäs", "des", "tes", "nes", "les", "res", "jes", "ves")):
                 # ordinals: "kolmas" -> "kolmanne-", "kolmat-", plural "kolmans-"
                 vowel += [base[:-1] + base[-2], base[:-1] + "nne", base[:-1] + "kse"]
                 consonant.append(base[:-1] + "t")
                 plural.append(base[:-1] + "ns")
-            else:  # "hammas" -> "hampaa-", "kaunis" -> "kaunii-", "ananas" -> "ananakse-"
+            else:  # "hammas" -> "hampaa-", "kaunis" -> "kaunii-", "ananas" -> "ananakse-", "mies" -> "miehe-"
                 vowel += [base[:-1] + base[-2], base[:-1] + "kse"]
+                if base.endswith("es"):
+                    vowel.append(base[:-1] + "he")
             consonant.insert(0, base)
         elif base.endswith(("ton", "tön")):  # "työtön" -> "työttömä-"
             vowel.append(base[:-3] + "ttom" + a if back else base[:-3] + "ttömä")
+            vowel.append(base[:-2] + "om" + a if back else base[:-2] + "ömä")  # "alaston" -> "alastoma-"
             consonant.append(base)
         elif base.endswith(("ut", "yt")):  # "tehnyt" -> "tehnee-", "olut" -> "olue-"
             vowel += [base[:-2] + "ee", base[:-1] + "e"]
             consonant.append(base)
-        elif last == "t":  # "tuhat" -> "tuhanne-", "kevät" -> "kevää-"
+        elif last == "t":  # "tuhat" -> "tuhanne-", plural "tuhans-"; "kevät" -> "kevää-"
             vowel += [base[:-1] + "nne", base[:-1] + base[-2]]
             consonant.append(base)
+            plural.append(base[:-1] + "ns")
         elif base.endswith("in"):  # "puhelin" -> "puhelime-", "suurin" -> "suurimma-", "lämmin" -> "lämpimä-"
             vowel += [base[:-1] + "me", base[:-1] + "mm" + a, base[:-1] + "mp" + a, base[:-1] + "m" + a]
             consonant.append(base)
@@ -217,12 +250,7 @@ def _stems(base: str, back: bool) -> tuple[list[str], list[str], list[str]]:
             vowel.append(base + "e")
             consonant.append(base)
         vowel.append(base + "i")  # loans and foreign names: "internetin", "Trumpin"
-    graded: list[str] = []
-    for stem in vowel:
-        for variant in _grades(stem):
-            if variant not in graded:
-                graded.append(variant)
-    return graded, consonant, plural
+    return vowel, consonant, plural
 
 
 def _plural_stems(stem: str, back: bool) -> list[str]:
@@ -232,16 +260,77 @@ def _plural_stems(stem: str, back: bool) -> list[str]:
         return [stem[:-1]]
     if stem.endswith(("ie", "uo", "yö")):  # "tie" -> "te", "suo" -> "so"
         return [stem[:-2] + stem[-1]]
-    if last == "a":
-        return [stem[:-1] + "o", stem[:-1]] if back else [stem[:-1]]
-    if last in "äe":
+    if last == "a":  # "omenoita", but the agent nouns "johtajia", "edustajista"
+        if not back:
+            return [stem[:-1]]
+        return [stem[:-1], stem[:-1] + "o"] if stem.endswith("aja") else [stem[:-1] + "o", stem[:-1]]
+    if last == "ä":  # "ystäviä", "tekijöitä", "myymälöissä"
+        return [stem[:-1] + "ö", stem[:-1]] if stem.endswith("ijä") else [stem[:-1], stem[:-1] + "ö"]
+    if last == "e":
         return [stem[:-1]]
     if last == "i":
         return [stem[:-1] + "e", stem[:-1]]
     return [stem]
 
 
-def _candidates(base: str, case: str, number: str) -> list[tuple[str, tuple[int, int]]]:
+def _syllables(word: str) -> int:
+    """Roughly the syllables of a word: vowel runs, a run with a hiatus ("korkea") counting two."""
+    count, run = 0, ""
+    for ch in word + " ":
+        if ch in _VOWELS:
+            run += ch
+            continue
+        if run:
+            count += 1 + sum(run[k : k + 2] in _HIATUS for k in range(len(run) - 1))
+        run = ""
+    return count
+
+
+_HIATUS = frozenset({"ea", "eä", "oa", "ua", "yä", "ia", "iä", "io", "eo", "iu"})
+# Irregular forms that the rules do not make, or make only as the rarer variant.
+_IRREGULAR: dict[tuple[str, str, str], tuple[str, ...]] = {
+    ("vuosi", "olento", "singular"): ("vuonna",),
+}
+
+
+def _ten_first(base: str, genitive: str) -> bool:
+    """Whether the consonant-stem genitive plural is the standard one: "naisten", "päätösten",
+    "eläinten", "jäsenten", "lasten", "pienten" (but "hampaiden", "kauniiden", "vuosien")."""
+    if base.endswith(("nen", "psi", "mies")) or base.endswith(("in", "en", "el", "ar", "är", "er")):
+        return not base.endswith(("ton", "tön"))
+    if base.endswith(("us", "ys", "os", "ös")):
+        return not base.endswith(("uus", "yys"))
+    if base.endswith("is"):  # "kasvis" -> "kasviksen", "kasvisten"; "kaunis" -> "kauniin", "kauniiden"
+        return genitive.endswith("ksen")
+    return _syllables(base) == 2 and base.endswith(("li", "ri", "ni"))
+
+
+def _j_first(base: str, stem: str) -> bool:
+    """Whether the "j" plural is the standard one after this plural stem: two-syllable words
+    ("kauppojen", "taloja"), words in -o/-ö/-u/-y ("palvelujen", "yhteisöjen", "kokeiluja") and
+    a-words with a consonant cluster before the -a ("valintoja"); not "omenoita", "papereiden"."""
+    if stem[-1:] not in "oöuy":
+        return False
+    if _syllables(base) == 2 or base[-1:] in "oöuy":
+        return True
+    return len(base) > 3 and base[-1] in "aä" and base[-2] not in _VOWELS and base[-3] not in _VOWELS
+
+
+def _plural_order(case: str, base: str, stem: str) -> tuple[str, ...]:
+    """The plural endings after one plural stem, most standard first."""
+    endings = _PLURAL[case]
+    if case == "omanto" and not _j_first(base, stem):  # "omenoiden", "papereiden", "maiden"
+        endings = ("iden", "ien", "jen", "itten")
+    elif case == "osanto" and not _j_first(base, stem):  # "omenoita", "henkilöitä", "maita"
+        endings = ("itA", "iA", "jA")
+    elif case == "sisatulento" and stem[-1:] not in _VOWELS:  # "kiviin", "edustajiin"
+        endings = ("iin", "ihin", "isiin")
+    elif case == "sisatulento" and stem.endswith(("e", "a", "ä")):  # "rakenteisiin", "hampaisiin"
+        endings = ("isiin", "ihin", "iin")
+    return endings
+
+
+def _candidates(base: str, case: str, number: str, ten_first: bool = False) -> list[tuple[str, tuple[int, int]]]:
     """(candidate form, rank) of a lowercase lemma, lower rank preferred."""
     out: dict[str, tuple[int, int]] = {}
 
@@ -250,7 +339,8 @@ def _candidates(base: str, case: str, number: str) -> list[tuple[str, tuple[int,
             if form and (form not in out or rank < out[form]):
                 out[form] = rank
 
-    for back in _harmonies(base):
+    add((form, (-1, 0)) for form in _IRREGULAR.get((base, case, number), ()))
+    for h_rank, back in enumerate(_harmonies(base)):
         vowel, consonant, extra_plural = _stems(base, back)
         if number == "singular":
             if case == "nimento":
@@ -260,14 +350,14 @@ def _candidates(base: str, case: str, number: str) -> list[tuple[str, tuple[int,
                 ending = _harmony(ending, back)
                 for s_rank, stem in enumerate(vowel):
                     suffix = ending.replace("V", stem[-1]) if "V" in ending else ending
-                    add([(stem + suffix, (e_rank, s_rank))])
+                    add([(stem + suffix, (e_rank + 10 * h_rank, s_rank))])
             if case == "osanto":
                 t = _harmony("tA", back)
-                add((c + t, (0, 50 + r)) for r, c in enumerate(consonant))
-                add([(base + _harmony("ttA", back), (1, 60))])  # "rakennetta", "perhettä"
+                add((c + t, (10 * h_rank, 50 + r)) for r, c in enumerate(consonant))
+                add([(base + _harmony("ttA", back), (1 + 10 * h_rank, 60))])  # "rakennetta", "perhettä"
             continue
         if case == "nimento":
-            add((s + "t", (0, r)) for r, s in enumerate(vowel))
+            add((s + "t", (10 * h_rank, r)) for r, s in enumerate(vowel))
             continue
         plurals: list[str] = []
         for stem in vowel:
@@ -275,15 +365,16 @@ def _candidates(base: str, case: str, number: str) -> list[tuple[str, tuple[int,
                 if p not in plurals:
                     plurals.append(p)
         plurals += [p for p in extra_plural if p not in plurals]
-        for e_rank, ending in enumerate(_PLURAL[case]):
-            ending = _harmony(ending, back)
-            for p_rank, p in enumerate(plurals):
+        for p_rank, p in enumerate(plurals):
+            for e_rank, ending in enumerate(_plural_order(case, base, p)):
                 if ending.startswith("j") and p[-1:] not in _VOWELS:
                     continue
-                add([(p + ending, (e_rank, p_rank))])
-        if case == "omanto":
-            add((c + "ten", (1, 50 + r)) for r, c in enumerate(consonant))  # "naisten", "lasten"
-            add((s + "in", (9, r)) for r, s in enumerate(vowel))  # the old "kauppain"
+                # the plural stem first: "edustajia" (the stem "edustaj-") before "edustajoita"
+                add([(p + _harmony(ending, back), (p_rank + 10 * h_rank, e_rank))])
+        if case == "omanto":  # "naisten", "lasten"; the old "kauppain"
+            ten = -1 if ten_first else 3 + 10 * h_rank
+            add((c + "ten", (ten, r)) for r, c in enumerate(consonant))
+            add((s + "in", (9 + 10 * h_rank, r)) for r, s in enumerate(vowel))
     return sorted(out.items(), key=lambda item: item[1])
 
 
@@ -291,8 +382,8 @@ def _matches(a: dict[str, str], lemma: str, case: str, number: str) -> bool:
     """An analysis of `lemma` in the case and number, without possessive suffix or comparison."""
     if a.get("SIJAMUOTO") != case or a.get("NUMBER") != number or a.get("POSSESSIVE"):
         return False
-    if a.get("COMPARISON", "positive") != "positive":
-        return False
+    if a.get("COMPARISON", "positive") != "positive" and not lemma.endswith(("mpi", "in")):
+        return False  # "suuremman" is "suuri" in Voikko, but not the positive asked for
     baseform = a.get("BASEFORM", "").lower()
     if baseform == lemma:
         return True
@@ -312,16 +403,32 @@ def _nominal(a: dict[str, str]) -> bool:
     return a.get("CLASS", "") in _NOMINAL or bool(a.get("PARTICIPLE")) or a.get("MOOD") == "MINEN-infinitive"
 
 
-def _confirm(form: str, lemma: str, case: str, number: str, pos: str) -> int:
-    """2 when Voikko reads `form` as the lemma in that case and number with a class fitting `pos`,
-    1 with another nominal class, 0 when not at all."""
-    best = 0
+def _confirm(form: str, lemma: str, case: str, number: str, pos: str) -> tuple[int, bool, str]:
+    """(level, ambiguous, base form): level 2 when Voikko reads `form` as the lemma in that case and
+    number with a class fitting `pos`, 1 with another nominal class, 0 when not at all; ambiguous when
+    Voikko also reads it as another case or number of the lemma ("lahdin" beside "lahden")."""
+    level, baseform, ambiguous = 0, "", False
     for a in analyses(form):
         if _matches(a, lemma, case, number) and _nominal(a):
-            if _class_ok(a, pos):
-                return 2
-            best = 1
-    return best
+            this = 2 if _class_ok(a, pos) else 1
+            if this > level:
+                level, baseform = this, a.get("BASEFORM", "")
+        elif a.get("BASEFORM", "").lower() == lemma and a.get("SIJAMUOTO"):
+            ambiguous = True
+    return level, ambiguous, baseform
+
+
+def _cased_as(form: str, baseform: str) -> str:
+    """`form` with the capitals of the base form Voikko gave it ("pohjois-karjalalla" with
+    "Pohjois-Karjala" -> "Pohjois-Karjalalla")."""
+    if baseform == baseform.lower():
+        return form
+    chars = list(form)
+    for k, ch in enumerate(baseform[: len(form)]):
+        if ch.lower() != chars[k].lower():
+            break
+        chars[k] = ch
+    return "".join(chars)
 
 
 def _split(lemma: str) -> tuple[str, str]:
@@ -350,18 +457,24 @@ def _generate(prefix: str, base: str, case: str, number: str, pos: str) -> tuple
     """Confirmed forms of prefix + base (the lemma, `#` removed), best first."""
     whole = prefix + base
     lemma = whole.lower()
-    kept: list[tuple[int, tuple[int, int], str]] = []
-    for candidate, rank in _candidates(base.lower(), case, number):
+    ten_first = False
+    if case == "omanto" and number == "plural":
+        genitive = _generate(prefix, base, case, "singular", pos) if base.endswith("is") else ()
+        ten_first = _ten_first(base.lower(), genitive[0] if genitive else "")
+    kept: list[tuple[int, int, bool, int, str]] = []
+    for candidate, (e_rank, s_rank) in _candidates(base.lower(), case, number, ten_first):
         form = _cased(prefix + candidate, whole) if prefix else _cased(candidate, base)
-        level = _confirm(form, lemma, case, number, pos)
+        level, ambiguous, baseform = _confirm(form, lemma, case, number, pos)
         if not level and form[:1].isupper():  # a proper-noun lemma written in lower case in the form
-            level = _confirm(form.lower(), lemma, case, number, pos)
+            form = form.lower()
+            level, ambiguous, baseform = _confirm(form, lemma, case, number, pos)
         if level:
-            kept.append((-level, rank, form))
+            form = _cased_as(form, baseform) if pos == "PROPN" else form
+            kept.append((-level, e_rank, ambiguous, s_rank, form))
     if kept:
-        top = min(level for level, _, _ in kept)
+        top = min(k[0] for k in kept)
         kept = [k for k in kept if k[0] == top]
-    return tuple(form for _, _, form in sorted(kept))
+    return tuple(dict.fromkeys(k[-1] for k in sorted(kept)))
 
 
 @functools.lru_cache(maxsize=50_000)
@@ -396,17 +509,17 @@ def inflect(lemma: str, case: str, number: str, pos: str = "NOUN") -> tuple[str,
         # is then confirmed as the whole compound.
         kept = []
         for form in _part_forms(part.lower(), sijamuoto, numero):
-            candidate = _cased(prefix + form, whole)
-            level = _confirm(candidate, whole.lower(), sijamuoto, numero, pos)
+            candidate = _cased(prefix + _cased(form, part), whole)
+            level, _, baseform = _confirm(candidate, whole.lower(), sijamuoto, numero, pos)
             if level:
-                kept.append((-level, candidate))
+                kept.append((-level, _cased_as(candidate, baseform) if pos == "PROPN" else candidate))
         if kept:
             top = min(level for level, _ in kept)
             return tuple(dict.fromkeys(form for level, form in kept if level == top))
         if prefix.endswith("-"):  # Voikko reads a hyphenated word by its parts: keep the last part's forms
             forms = _generate("", part, sijamuoto, numero, pos)
             if forms:
-                return tuple(prefix + f for f in forms)
+                return tuple(prefix + _cased(f, part) for f in forms)
     return _generate(prefix, part, sijamuoto, numero, pos)
 
 
