@@ -403,19 +403,16 @@ def _nominal(a: dict[str, str]) -> bool:
     return a.get("CLASS", "") in _NOMINAL or bool(a.get("PARTICIPLE")) or a.get("MOOD") == "MINEN-infinitive"
 
 
-def _confirm(form: str, lemma: str, case: str, number: str, pos: str) -> tuple[int, bool, str]:
-    """(level, ambiguous, base form): level 2 when Voikko reads `form` as the lemma in that case and
-    number with a class fitting `pos`, 1 with another nominal class, 0 when not at all; ambiguous when
-    Voikko also reads it as another case or number of the lemma ("lahdin" beside "lahden")."""
-    level, baseform, ambiguous = 0, "", False
+def _confirm(form: str, lemma: str, case: str, number: str, pos: str) -> tuple[int, str]:
+    """(level, base form): level 2 when Voikko reads `form` as the lemma in that case and number with
+    a class fitting `pos`, 1 with another nominal class, 0 when not at all."""
+    level, baseform = 0, ""
     for a in analyses(form):
         if _matches(a, lemma, case, number) and _nominal(a):
             this = 2 if _class_ok(a, pos) else 1
             if this > level:
                 level, baseform = this, a.get("BASEFORM", "")
-        elif a.get("BASEFORM", "").lower() == lemma and a.get("SIJAMUOTO"):
-            ambiguous = True
-    return level, ambiguous, baseform
+    return level, baseform
 
 
 def _cased_as(form: str, baseform: str) -> str:
@@ -461,19 +458,25 @@ def _generate(prefix: str, base: str, case: str, number: str, pos: str) -> tuple
     if case == "omanto" and number == "plural":
         genitive = _generate(prefix, base, case, "singular", pos) if base.endswith("is") else ()
         ten_first = _ten_first(base.lower(), genitive[0] if genitive else "")
-    kept: list[tuple[int, int, bool, int, str]] = []
+    kept: list[tuple[int, int, int, str]] = []
     for candidate, (e_rank, s_rank) in _candidates(base.lower(), case, number, ten_first):
         form = _cased(prefix + candidate, whole) if prefix else _cased(candidate, base)
-        level, ambiguous, baseform = _confirm(form, lemma, case, number, pos)
+        level, baseform = _confirm(form, lemma, case, number, pos)
         if not level and form[:1].isupper():  # a proper-noun lemma written in lower case in the form
             form = form.lower()
-            level, ambiguous, baseform = _confirm(form, lemma, case, number, pos)
+            level, baseform = _confirm(form, lemma, case, number, pos)
         if level:
             form = _cased_as(form, baseform) if pos == "PROPN" else form
-            kept.append((-level, e_rank, ambiguous, s_rank, form))
+            kept.append((-level, e_rank, s_rank, form))
     if kept:
         top = min(k[0] for k in kept)
         kept = [k for k in kept if k[0] == top]
+    elif number == "plural" and base.endswith("t") and len(base) > 2:
+        # a plural-only lemma ("markkinat", "häät", "Yhdysvallat"): Voikko's base form is singular,
+        # in either grade ("Yhdysvalta")
+        for singular in _grades(base[:-1]):
+            if forms := _generate(prefix, singular, case, number, pos):
+                return forms
     return tuple(dict.fromkeys(k[-1] for k in sorted(kept)))
 
 
@@ -503,6 +506,22 @@ def inflect(lemma: str, case: str, number: str, pos: str = "NOUN") -> tuple[str,
     if not lemma or not lemma.replace("#", "").replace("-", "").isalpha():
         return ()
     prefix, part = _split(lemma)
+    if not prefix or "#" not in lemma or prefix.endswith("-"):
+        return _compound(prefix, part, sijamuoto, numero, pos)
+    # UD writes "Kivi#juhla" for "Kivi-juhlat", "EU#direktiivi" for "EU-direktiivien": a name or an
+    # abbreviation before a common word, and the same vowel on both sides ("kanta-asiakas"), take
+    # a hyphen; other compounds take one only when Voikko knows no form without it.
+    hyphen = (prefix[:1].isupper() and part[:1].islower()) or (
+        prefix[-1:].lower() == part[:1].lower() and part[:1].lower() in _VOWELS
+    )
+    joins = ("-", "") if hyphen else ("", "-")
+    return _compound(prefix + joins[0], part, sijamuoto, numero, pos) or _compound(
+        prefix + joins[1], part, sijamuoto, numero, pos
+    )
+
+
+def _compound(prefix: str, part: str, sijamuoto: str, numero: str, pos: str) -> tuple[str, ...]:
+    """The forms of prefix + part, the part inflected."""
     whole = prefix + part
     if prefix:
         # The last part alone is shorter to analyse and shared by many compounds; each of its forms
@@ -510,7 +529,7 @@ def inflect(lemma: str, case: str, number: str, pos: str = "NOUN") -> tuple[str,
         kept = []
         for form in _part_forms(part.lower(), sijamuoto, numero):
             candidate = _cased(prefix + _cased(form, part), whole)
-            level, _, baseform = _confirm(candidate, whole.lower(), sijamuoto, numero, pos)
+            level, baseform = _confirm(candidate, whole.lower(), sijamuoto, numero, pos)
             if level:
                 kept.append((-level, _cased_as(candidate, baseform) if pos == "PROPN" else candidate))
         if kept:
