@@ -330,7 +330,9 @@ def _plural_order(case: str, base: str, stem: str) -> tuple[str, ...]:
     return endings
 
 
-def _candidates(base: str, case: str, number: str, ten_first: bool = False) -> list[tuple[str, tuple[int, int]]]:
+def _candidates(
+    base: str, case: str, number: str, ten_first: bool = False
+) -> list[tuple[str, tuple[int, int]]]:
     """(candidate form, rank) of a lowercase lemma, lower rank preferred."""
     out: dict[str, tuple[int, int]] = {}
 

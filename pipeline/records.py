@@ -147,3 +147,60 @@ class Change(Record):
             applied=applied,
             reason=reason,
         )
+
+
+@dataclass(frozen=True)
+class Word(Record):
+    """A word of the parser's analysis of a segment, with document offsets.
+
+    `i` is its index in the segment's parse, `head` the index of its head (its own index for a
+    root), `deprel` the UD relation (`root` for a root), `feats` the UD features, `ent` the
+    named-entity type the parser gave it ("" for none).
+    """
+
+    i: int
+    text: str
+    start: int
+    end: int
+    lemma: str
+    upos: str
+    feats: dict[str, str]
+    head: int
+    deprel: str
+    ent: str = ""
+
+    @property
+    def case(self) -> str | None:
+        """The UD case ("Nom", "Ine" …), if the word has one."""
+        return self.feats.get("Case")
+
+    @property
+    def number(self) -> str | None:
+        """The UD number ("Sing", "Plur"), if the word has one."""
+        return self.feats.get("Number")
+
+    @property
+    def relation(self) -> str:
+        """The relation without its subtype ("nsubj" for "nsubj:cop")."""
+        return self.deprel.split(":")[0]
+
+
+@dataclass(frozen=True)
+class ParsedSegment(Record):
+    """The parse of one segment: its words in order, with their heads and relations."""
+
+    segment: str
+    words: list[Word]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ParsedSegment:
+        """Build the parse from its JSON form (the words are dicts there)."""
+        return cls(data["segment"], [Word.from_dict(w) for w in data["words"]])
+
+    def head(self, word: Word) -> Word | None:
+        """The head of `word` (None for a root)."""
+        return None if word.head == word.i else self.words[word.head]
+
+    def children(self, word: Word) -> list[Word]:
+        """The words whose head is `word`."""
+        return [w for w in self.words if w.head == word.i and w.i != word.i]

@@ -1,7 +1,9 @@
 """Checkers over segments, an explicit registry of them, and the check stage.
 
-A checker is a small class: `check(segment)` yields issues with document offsets. The runner
-turns a checker's crash on one segment into an `internal-error` issue for that segment and goes on.
+A checker is a small class: `check(segment)` yields issues with document offsets. A checker that
+reads the dependency parse (`needs_parse`) has `check_parsed(segment, parse)` instead: the stage
+parses each document once and hands the same parse to every such checker. The runner turns a
+checker's crash on one segment into an `internal-error` issue for that segment and goes on.
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from .. import io, segment
+from .. import io, parse, segment
 from ..errors import ConfigError
-from ..records import Issue, Segment
+from ..records import Issue, ParsedSegment, Segment
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,10 @@ CHECKERS: dict[str, str] = {
     "mt-agreement": "pipeline.check.mt_artifacts:Agreement",
     "mt-title-case": "pipeline.check.mt_artifacts:TitleCase",
     "mt-double-finite": "pipeline.check.mt_artifacts:DoubleFinite",
+    "syntax-object": "pipeline.check.syntax:ObjectCase",
+    "syntax-government": "pipeline.check.syntax:Government",
+    "syntax-subject": "pipeline.check.syntax:Subject",
+    "syntax-agreement": "pipeline.check.syntax:Agreement",
 }
 DEFAULT_CHECKERS = tuple(CHECKERS)
 
@@ -35,9 +41,14 @@ class Checker:
 
     name = "checker"
     source = "pipeline"
+    needs_parse = False
 
     def check(self, seg: Segment) -> Iterator[Issue]:
         """Issues found in one segment."""
+        raise NotImplementedError
+
+    def check_parsed(self, seg: Segment, parsed: ParsedSegment) -> Iterator[Issue]:
+        """Issues found in one segment, given its parse (checkers with `needs_parse`)."""
         raise NotImplementedError
 
     def issue(
@@ -81,11 +92,17 @@ def get_checker(name: str) -> Checker:
 def check_segments(segments: Iterable[Segment], checkers: Iterable[Checker]) -> list[Issue]:
     """Run every checker on every segment; issues sorted by position, then rule."""
     checkers = list(checkers)
+    segments = list(segments)
+    # One parse per document, shared by every checker that reads it.
+    parses = parse.parse_segments(segments) if any(c.needs_parse for c in checkers) else {}
     issues: list[Issue] = []
     for seg in segments:
         for checker in checkers:
             try:
-                issues.extend(checker.check(seg))
+                found = (
+                    checker.check_parsed(seg, parses[seg.id]) if checker.needs_parse else checker.check(seg)
+                )
+                issues.extend(found)
             except Exception as exc:  # one bad segment must not stop the run (issue #3)
                 log.warning("%s: checker %s failed: %s", seg.id, checker.name, exc)
                 issues.append(
