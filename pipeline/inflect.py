@@ -150,12 +150,12 @@ def _grades(stem: str) -> list[str]:
     j = i
     while j and stem[j - 1] not in _VOWELS:
         j -= 1
-    if j == i or j == 0 or stem[i:] == "":
+    if j in {i, 0}:
         return out
     head, cluster, tail = stem[:j], stem[j:i], stem[i:]
     for strong, weak in _GRADATION:
         for a, b in ((strong, weak), (weak, strong)):
-            if len(a) >= 2 and cluster.endswith(a) or len(a) == 1 and cluster == a:
+            if (len(a) >= 2 and cluster.endswith(a)) or (len(a) == 1 and cluster == a):
                 variant = head + cluster[: len(cluster) - len(a)] + b + tail
                 if variant not in out:
                     out.append(variant)
@@ -330,7 +330,9 @@ def _plural_order(case: str, base: str, stem: str) -> tuple[str, ...]:
     return endings
 
 
-def _candidates(base: str, case: str, number: str, ten_first: bool = False) -> list[tuple[str, tuple[int, int]]]:
+def _candidates(
+    base: str, case: str, number: str, ten_first: bool = False
+) -> list[tuple[str, tuple[int, int]]]:
     """(candidate form, rank) of a lowercase lemma, lower rank preferred."""
     out: dict[str, tuple[int, int]] = {}
 
@@ -346,8 +348,8 @@ def _candidates(base: str, case: str, number: str, ten_first: bool = False) -> l
             if case == "nimento":
                 add([(base, (0, 0))])
                 continue
-            for e_rank, ending in enumerate(_SINGULAR[case]):
-                ending = _harmony(ending, back)
+            for e_rank, template in enumerate(_SINGULAR[case]):
+                ending = _harmony(template, back)
                 for s_rank, stem in enumerate(vowel):
                     suffix = ending.replace("V", stem[-1]) if "V" in ending else ending
                     add([(stem + suffix, (e_rank + 10 * h_rank, s_rank))])
@@ -551,22 +553,23 @@ def inflect_like(word: str, lemma: str, case: str, number: str, pos: str = "NOUN
         tail = inflect(tail_lemma or lemma, case, number, pos)
         forms = tuple(head + "-" + f for f in tail) if head else tail
     prefix, _ = _split(lemma.strip())
-    out: list[str] = []
-    for form in forms:
-        # The word's own spelling of the unchanged first parts ("Helsinki-" as the text has it).
-        if prefix and word[: len(prefix)].lower() == prefix.lower():
-            form = word[: len(prefix)] + form[len(prefix) :]
-        elif "-" in word and "-" in form:
-            form = word.rpartition("-")[0] + "-" + form.rpartition("-")[2]
-        if word.isupper() and len(word) > 1:
-            form = form.upper()
-        elif word[:1].isupper():
-            form = form[:1].upper() + form[1:]
-        elif word[:1].islower() and form[1:2].islower():
-            form = form[:1].lower() + form[1:]
-        if form not in out:
-            out.append(form)
-    return tuple(out)
+    return tuple(dict.fromkeys(_like(word, prefix, form) for form in forms))
+
+
+def _like(word: str, prefix: str, form: str) -> str:
+    """`form` with the word's own spelling of the unchanged first parts ("Helsinki-" as the text has
+    it) and the word's capitals."""
+    if prefix and word[: len(prefix)].lower() == prefix.lower():
+        form = word[: len(prefix)] + form[len(prefix) :]
+    elif "-" in word and "-" in form:
+        form = word.rpartition("-")[0] + "-" + form.rpartition("-")[2]
+    if word.isupper() and len(word) > 1:
+        return form.upper()
+    if word[:1].isupper():
+        return form[:1].upper() + form[1:]
+    if word[:1].islower() and form[1:2].islower():
+        return form[:1].lower() + form[1:]
+    return form
 
 
 def clear_caches() -> None:
