@@ -228,6 +228,8 @@ def _lemma_stems(base: str, back: bool) -> tuple[list[str], list[str], list[str]
                 vowel += [base[:-1] + base[-2], base[:-1] + "kse"]
                 if base.endswith("es"):
                     vowel.append(base[:-1] + "he")
+                vowel.append(base[:-1] + "nne")  # ordinals: "neljäs" -> "neljänne-", "neljät-"
+                consonant.append(base[:-1] + "t")
             consonant.insert(0, base)
         elif base.endswith(("ton", "tön")):  # "työtön" -> "työttömä-"
             vowel.append(base[:-3] + "ttom" + a if back else base[:-3] + "ttömä")
@@ -393,12 +395,17 @@ def _matches(a: dict[str, str], lemma: str, case: str, number: str) -> bool:
     return lemma.endswith(("minen", "mínen")) and a.get("MOOD") == "MINEN-infinitive"
 
 
-def _class_ok(a: dict[str, str], pos: str) -> bool:
+def _class_level(a: dict[str, str], pos: str) -> int:
+    """How well the analysis's class fits `pos`: 3 a name for PROPN ("Lahden" rather than the noun's
+    "lahdin"), 2 a fitting class, 1 another nominal class."""
     if pos == _ANY:
-        return True
+        return 2
     if pos == "VERB":
-        return bool(a.get("PARTICIPLE"))
-    return a.get("CLASS", "") in _POS_CLASSES[pos] or (pos == "ADJ" and bool(a.get("PARTICIPLE")))
+        return 2 if a.get("PARTICIPLE") else 1
+    cls = a.get("CLASS", "")
+    if pos == "PROPN" and cls in NAME_CLASSES:
+        return 3
+    return 2 if cls in _POS_CLASSES[pos] or (pos == "ADJ" and a.get("PARTICIPLE")) else 1
 
 
 def _nominal(a: dict[str, str]) -> bool:
@@ -406,12 +413,12 @@ def _nominal(a: dict[str, str]) -> bool:
 
 
 def _confirm(form: str, lemma: str, case: str, number: str, pos: str) -> tuple[int, str]:
-    """(level, base form): level 2 when Voikko reads `form` as the lemma in that case and number with
-    a class fitting `pos`, 1 with another nominal class, 0 when not at all."""
+    """(level, base form): the best _class_level of Voikko's readings of `form` as the lemma in that
+    case and number, 0 when there is none."""
     level, baseform = 0, ""
     for a in analyses(form):
         if _matches(a, lemma, case, number) and _nominal(a):
-            this = 2 if _class_ok(a, pos) else 1
+            this = _class_level(a, pos)
             if this > level:
                 level, baseform = this, a.get("BASEFORM", "")
     return level, baseform
@@ -436,7 +443,7 @@ def _split(lemma: str) -> tuple[str, str]:
     for mark in ("#", "-"):
         if mark in lemma.strip(mark):
             head, _, tail = lemma.rpartition(mark)
-            return head.replace("#", "") + ("-" if mark == "-" else ""), tail
+            return _joined(head.split("#")) + ("-" if mark == "-" else ""), tail
     whole = lemma.lower()
     for a in analyses(lemma) or analyses(whole):
         if a.get("BASEFORM", "").lower() == whole:
@@ -444,6 +451,16 @@ def _split(lemma: str) -> tuple[str, str]:
             if len(parts) > 1 and lemma.endswith(parts[-1]):
                 return lemma[: len(lemma) - len(parts[-1])], parts[-1]
     return "", lemma
+
+
+def _joined(parts: list[str]) -> str:
+    """Compound parts written as one word, with a hyphen where the same vowel meets itself
+    ("lento#onnettomuus" -> "lento-onnettomuus")."""
+    out = parts[0]
+    for part in parts[1:]:
+        same_vowel = out[-1:].lower() == part[:1].lower() and part[:1].lower() in _VOWELS
+        out += ("-" if same_vowel else "") + part
+    return out
 
 
 def _cased(form: str, like: str) -> str:
@@ -512,14 +529,16 @@ def inflect(lemma: str, case: str, number: str, pos: str = "NOUN") -> tuple[str,
         return _compound(prefix, part, sijamuoto, numero, pos)
     # UD writes "Kivi#juhla" for "Kivi-juhlat", "EU#direktiivi" for "EU-direktiivien": a name or an
     # abbreviation before a common word, and the same vowel on both sides ("kanta-asiakas"), take
-    # a hyphen; other compounds take one only when Voikko knows no form without it.
+    # a hyphen (or none, when Voikko knows only the joined form); other compounds none.
     hyphen = (prefix[:1].isupper() and part[:1].islower()) or (
         prefix[-1:].lower() == part[:1].lower() and part[:1].lower() in _VOWELS
     )
-    joins = ("-", "") if hyphen else ("", "-")
-    return _compound(prefix + joins[0], part, sijamuoto, numero, pos) or _compound(
-        prefix + joins[1], part, sijamuoto, numero, pos
-    )
+    # (Voikko accepts almost any hyphenated pair: "täysi-kuun" is no answer for "täysi#kuu".)
+    if hyphen:
+        return _compound(prefix + "-", part, sijamuoto, numero, pos) or _compound(
+            prefix, part, sijamuoto, numero, pos
+        )
+    return _compound(prefix, part, sijamuoto, numero, pos)
 
 
 def _compound(prefix: str, part: str, sijamuoto: str, numero: str, pos: str) -> tuple[str, ...]:
