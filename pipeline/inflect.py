@@ -571,8 +571,33 @@ def inflect_like(word: str, lemma: str, case: str, number: str, pos: str = "NOUN
         head, _, tail_lemma = lemma.replace("#", "").rpartition("-")
         tail = inflect(tail_lemma or lemma, case, number, pos)
         forms = tuple(head + "-" + f for f in tail) if head else tail
-    prefix, _ = _split(lemma.strip())
-    return tuple(dict.fromkeys(_like(word, prefix, form) for form in forms))
+    prefix, part = _split(lemma.strip())
+    own = _own_first_parts(word, part, case, number) if word and lemma.strip() else ()
+    return tuple(dict.fromkeys([*own, *(_like(word, prefix, form) for form in forms)]))
+
+
+def _own_first_parts(word: str, part: str, case: str, number: str) -> tuple[str, ...]:
+    """Forms that keep the word's own first parts where they differ from the lemma's ("ruudinkatkusta"
+    with the lemma "ruuti#katku" -> "ruudinkatkuun"), confirmed by Voikko."""
+    sijamuoto, numero = UD_CASES[case], UD_NUMBERS[number]
+    for a in analyses(word) or analyses(word.lower()):
+        parts = compound_parts(word, a.get("STRUCTURE", ""))
+        if len(parts) < 2 or not word.endswith(parts[-1]):
+            continue
+        head = word[: len(word) - len(parts[-1])]
+        out = [
+            _like(word, head, head + form)
+            for form in _part_forms(part.lower(), sijamuoto, numero)
+            if any(
+                b.get("SIJAMUOTO") == sijamuoto
+                and b.get("NUMBER") == numero
+                and not b.get("POSSESSIVE")
+                and b.get("BASEFORM", "").lower().endswith(part.lower())
+                for b in analyses((head + form).lower())
+            )
+        ]
+        return tuple(out)
+    return ()
 
 
 def _like(word: str, prefix: str, form: str) -> str:

@@ -148,6 +148,8 @@ def test_every_form_is_confirmed_by_voikko() -> None:
             "Organisaatiorakenteeseen",
         ),
         ("Helsinki-päivä", "Helsinki-päivä", ("Ill", "Sing", "NOUN"), "Helsinki-päivään"),
+        # the word's own first part, where the lemma normalises it
+        ("ruudinkatkusta", "ruuti#katku", ("Ill", "Sing", "NOUN"), "ruudinkatkuun"),
         # only the last part inflected, whatever the first is
         ("Xyzzy-päivänä", "xyzzy-päivä", ("All", "Sing", "NOUN"), "Xyzzy-päivälle"),
     ],
