@@ -121,6 +121,7 @@ _GRADATION: tuple[tuple[str, str], ...] = (
 
 
 def _harmony(text: str, back: bool) -> str:
+    """An ending template with A, O, U in the given harmony."""
     return text.translate(_TO_BACK if back else _TO_FRONT)
 
 
@@ -392,7 +393,7 @@ def _matches(a: dict[str, str], lemma: str, case: str, number: str) -> bool:
     if baseform == lemma:
         return True
     # Voikko gives a MINEN noun the verb as its base form: "tekemisen" -> "tehdä"
-    return lemma.endswith(("minen", "mínen")) and a.get("MOOD") == "MINEN-infinitive"
+    return lemma.endswith("minen") and a.get("MOOD") == "MINEN-infinitive"
 
 
 def _class_level(a: dict[str, str], pos: str) -> int:
