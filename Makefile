@@ -41,7 +41,7 @@ endif
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .PHONY: all setup venv system-packages languagetool models test lint format bench bench-segment bench-check \
-	bench-align bench-languagetool bench-translate bench-report clean help lock check-venv
+	bench-align bench-languagetool bench-translate bench-report bench-inflect clean help lock check-venv
 
 all: $(SEGMENTS) $(ISSUES) $(CLEANED) $(TRANSLATIONS) $(ISSUES_EN) $(ALIGNED) $(ATTRIBUTES) $(PUBLISHED) $(REPORTS) $(INDEX) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
 
@@ -146,7 +146,7 @@ format: check-venv ## Apply ruff's formatter and safe fixes
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: bench-segment bench-check bench-align bench-translate bench-languagetool bench-report ## Run every benchmark and print its figures
+bench: bench-segment bench-check bench-align bench-translate bench-languagetool bench-report bench-inflect ## Run every benchmark and print its figures
 
 bench-segment: check-venv ## Segmentation accuracy (TDT dev) and throughput beside Voikko's splitter
 	$(PY) bench/bench_segment.py --shared $(SHARED)
@@ -165,6 +165,9 @@ bench-translate: check-venv ## Batched translation vs an Argos-style per-paragra
 
 bench-report: check-venv ## Time and size of the report stage for a 1,000-sentence document (tiny test package)
 	$(PY) bench/bench_report.py --shared $(SHARED)
+
+bench-inflect: check-venv ## Inflector: treebank forms regenerated from lemma, case and number (TDT+PUD tuned, FTB held out)
+	$(PY) bench/bench_inflect.py --shared $(SHARED)
 
 clean: ## Remove generated outputs (outputs/ keeps its README)
 	find $(OUT) -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

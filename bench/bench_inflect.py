@@ -22,8 +22,7 @@ from pathlib import Path
 
 from common import parser
 
-from pipeline import conllu
-from pipeline import finnish
+from pipeline import conllu, finnish
 from pipeline.finnish import analyses
 from pipeline.inflect import UD_CASES, UD_NUMBERS, clear_caches, inflect
 
@@ -64,9 +63,10 @@ def items(path: Path) -> list[Item]:
             if not t.form.replace("-", "").isalpha() or t.form.startswith("-") or t.form.endswith("-"):
                 continue
             lemma = t.lemma
-            if t.upos == "VERB":
-                if f.get("VerbForm") != "Part" or (lemma := participle_lemma(t.form) or "") == "":
-                    continue
+            if t.upos == "VERB" and (
+                f.get("VerbForm") != "Part" or not (lemma := participle_lemma(t.form) or "")
+            ):
+                continue
             out.append(Item(t.form, lemma, f["Case"], f["Number"], t.upos))
     return out
 
@@ -173,7 +173,12 @@ def main() -> None:
             results = run(batch)
             times.append(time.perf_counter() - t0)
         best = sorted(times)[len(times) // 2]
-        report(f"{' + '.join(group)} dev ({'tuned' if group == TUNED else 'held out'})", batch, results, args.errors)
+        report(
+            f"{' + '.join(group)} dev ({'tuned' if group == TUNED else 'held out'})",
+            batch,
+            results,
+            args.errors,
+        )
         distinct = len({(i.lemma, i.case, i.number, i.upos) for i in batch})
         print(
             f"  speed: {len(batch) / best:,.0f} tokens/s, {best / distinct * 1000:.2f} ms per distinct "

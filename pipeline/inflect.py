@@ -121,6 +121,7 @@ _GRADATION: tuple[tuple[str, str], ...] = (
 
 
 def _harmony(text: str, back: bool) -> str:
+    """An ending template with A, O, U in the given harmony."""
     return text.translate(_TO_BACK if back else _TO_FRONT)
 
 
@@ -150,12 +151,12 @@ def _grades(stem: str) -> list[str]:
     j = i
     while j and stem[j - 1] not in _VOWELS:
         j -= 1
-    if j == i or j == 0 or stem[i:] == "":
+    if j in {i, 0}:
         return out
     head, cluster, tail = stem[:j], stem[j:i], stem[i:]
     for strong, weak in _GRADATION:
         for a, b in ((strong, weak), (weak, strong)):
-            if len(a) >= 2 and cluster.endswith(a) or len(a) == 1 and cluster == a:
+            if (len(a) >= 2 and cluster.endswith(a)) or (len(a) == 1 and cluster == a):
                 variant = head + cluster[: len(cluster) - len(a)] + b + tail
                 if variant not in out:
                     out.append(variant)
@@ -228,6 +229,8 @@ def _lemma_stems(base: str, back: bool) -> tuple[list[str], list[str], list[str]
                 vowel += [base[:-1] + base[-2], base[:-1] + "kse"]
                 if base.endswith("es"):
                     vowel.append(base[:-1] + "he")
+                vowel.append(base[:-1] + "nne")  # ordinals: "neljäs" -> "neljänne-", "neljät-"
+                consonant.append(base[:-1] + "t")
             consonant.insert(0, base)
         elif base.endswith(("ton", "tön")):  # "työtön" -> "työttömä-"
             vowel.append(base[:-3] + "ttom" + a if back else base[:-3] + "ttömä")
@@ -348,8 +351,8 @@ def _candidates(
             if case == "nimento":
                 add([(base, (0, 0))])
                 continue
-            for e_rank, ending in enumerate(_SINGULAR[case]):
-                ending = _harmony(ending, back)
+            for e_rank, template in enumerate(_SINGULAR[case]):
+                ending = _harmony(template, back)
                 for s_rank, stem in enumerate(vowel):
                     suffix = ending.replace("V", stem[-1]) if "V" in ending else ending
                     add([(stem + suffix, (e_rank + 10 * h_rank, s_rank))])
@@ -390,15 +393,20 @@ def _matches(a: dict[str, str], lemma: str, case: str, number: str) -> bool:
     if baseform == lemma:
         return True
     # Voikko gives a MINEN noun the verb as its base form: "tekemisen" -> "tehdä"
-    return lemma.endswith(("minen", "mínen")) and a.get("MOOD") == "MINEN-infinitive"
+    return lemma.endswith("minen") and a.get("MOOD") == "MINEN-infinitive"
 
 
-def _class_ok(a: dict[str, str], pos: str) -> bool:
+def _class_level(a: dict[str, str], pos: str) -> int:
+    """How well the analysis's class fits `pos`: 3 a name for PROPN ("Lahden" rather than the noun's
+    "lahdin"), 2 a fitting class, 1 another nominal class."""
     if pos == _ANY:
-        return True
+        return 2
     if pos == "VERB":
-        return bool(a.get("PARTICIPLE"))
-    return a.get("CLASS", "") in _POS_CLASSES[pos] or (pos == "ADJ" and bool(a.get("PARTICIPLE")))
+        return 2 if a.get("PARTICIPLE") else 1
+    cls = a.get("CLASS", "")
+    if pos == "PROPN" and cls in NAME_CLASSES:
+        return 3
+    return 2 if cls in _POS_CLASSES[pos] or (pos == "ADJ" and a.get("PARTICIPLE")) else 1
 
 
 def _nominal(a: dict[str, str]) -> bool:
@@ -406,12 +414,12 @@ def _nominal(a: dict[str, str]) -> bool:
 
 
 def _confirm(form: str, lemma: str, case: str, number: str, pos: str) -> tuple[int, str]:
-    """(level, base form): level 2 when Voikko reads `form` as the lemma in that case and number with
-    a class fitting `pos`, 1 with another nominal class, 0 when not at all."""
+    """(level, base form): the best _class_level of Voikko's readings of `form` as the lemma in that
+    case and number, 0 when there is none."""
     level, baseform = 0, ""
     for a in analyses(form):
         if _matches(a, lemma, case, number) and _nominal(a):
-            this = 2 if _class_ok(a, pos) else 1
+            this = _class_level(a, pos)
             if this > level:
                 level, baseform = this, a.get("BASEFORM", "")
     return level, baseform
@@ -436,7 +444,7 @@ def _split(lemma: str) -> tuple[str, str]:
     for mark in ("#", "-"):
         if mark in lemma.strip(mark):
             head, _, tail = lemma.rpartition(mark)
-            return head.replace("#", "") + ("-" if mark == "-" else ""), tail
+            return _joined(head.split("#")) + ("-" if mark == "-" else ""), tail
     whole = lemma.lower()
     for a in analyses(lemma) or analyses(whole):
         if a.get("BASEFORM", "").lower() == whole:
@@ -444,6 +452,16 @@ def _split(lemma: str) -> tuple[str, str]:
             if len(parts) > 1 and lemma.endswith(parts[-1]):
                 return lemma[: len(lemma) - len(parts[-1])], parts[-1]
     return "", lemma
+
+
+def _joined(parts: list[str]) -> str:
+    """Compound parts written as one word, with a hyphen where the same vowel meets itself
+    ("lento#onnettomuus" -> "lento-onnettomuus")."""
+    out = parts[0]
+    for part in parts[1:]:
+        same_vowel = out[-1:].lower() == part[:1].lower() and part[:1].lower() in _VOWELS
+        out += ("-" if same_vowel else "") + part
+    return out
 
 
 def _cased(form: str, like: str) -> str:
@@ -512,14 +530,16 @@ def inflect(lemma: str, case: str, number: str, pos: str = "NOUN") -> tuple[str,
         return _compound(prefix, part, sijamuoto, numero, pos)
     # UD writes "Kivi#juhla" for "Kivi-juhlat", "EU#direktiivi" for "EU-direktiivien": a name or an
     # abbreviation before a common word, and the same vowel on both sides ("kanta-asiakas"), take
-    # a hyphen; other compounds take one only when Voikko knows no form without it.
+    # a hyphen (or none, when Voikko knows only the joined form); other compounds none.
     hyphen = (prefix[:1].isupper() and part[:1].islower()) or (
         prefix[-1:].lower() == part[:1].lower() and part[:1].lower() in _VOWELS
     )
-    joins = ("-", "") if hyphen else ("", "-")
-    return _compound(prefix + joins[0], part, sijamuoto, numero, pos) or _compound(
-        prefix + joins[1], part, sijamuoto, numero, pos
-    )
+    # (Voikko accepts almost any hyphenated pair: "täysi-kuun" is no answer for "täysi#kuu".)
+    if hyphen:
+        return _compound(prefix + "-", part, sijamuoto, numero, pos) or _compound(
+            prefix, part, sijamuoto, numero, pos
+        )
+    return _compound(prefix, part, sijamuoto, numero, pos)
 
 
 def _compound(prefix: str, part: str, sijamuoto: str, numero: str, pos: str) -> tuple[str, ...]:
@@ -552,23 +572,49 @@ def inflect_like(word: str, lemma: str, case: str, number: str, pos: str = "NOUN
         head, _, tail_lemma = lemma.replace("#", "").rpartition("-")
         tail = inflect(tail_lemma or lemma, case, number, pos)
         forms = tuple(head + "-" + f for f in tail) if head else tail
-    prefix, _ = _split(lemma.strip())
-    out: list[str] = []
-    for form in forms:
-        # The word's own spelling of the unchanged first parts ("Helsinki-" as the text has it).
-        if prefix and word[: len(prefix)].lower() == prefix.lower():
-            form = word[: len(prefix)] + form[len(prefix) :]
-        elif "-" in word and "-" in form:
-            form = word.rpartition("-")[0] + "-" + form.rpartition("-")[2]
-        if word.isupper() and len(word) > 1:
-            form = form.upper()
-        elif word[:1].isupper():
-            form = form[:1].upper() + form[1:]
-        elif word[:1].islower() and form[1:2].islower():
-            form = form[:1].lower() + form[1:]
-        if form not in out:
-            out.append(form)
-    return tuple(out)
+    prefix, part = _split(lemma.strip())
+    own = _own_first_parts(word, part, case, number) if word and lemma.strip() else ()
+    return tuple(dict.fromkeys([*own, *(_like(word, prefix, form) for form in forms)]))
+
+
+def _own_first_parts(word: str, part: str, case: str, number: str) -> tuple[str, ...]:
+    """Forms that keep the word's own first parts where they differ from the lemma's ("ruudinkatkusta"
+    with the lemma "ruuti#katku" -> "ruudinkatkuun"), confirmed by Voikko."""
+    sijamuoto, numero = UD_CASES[case], UD_NUMBERS[number]
+    for a in analyses(word) or analyses(word.lower()):
+        parts = compound_parts(word, a.get("STRUCTURE", ""))
+        if len(parts) < 2 or not word.endswith(parts[-1]):
+            continue
+        head = word[: len(word) - len(parts[-1])]
+        out = [
+            _like(word, head, head + form)
+            for form in _part_forms(part.lower(), sijamuoto, numero)
+            if any(
+                b.get("SIJAMUOTO") == sijamuoto
+                and b.get("NUMBER") == numero
+                and not b.get("POSSESSIVE")
+                and b.get("BASEFORM", "").lower().endswith(part.lower())
+                for b in analyses((head + form).lower())
+            )
+        ]
+        return tuple(out)
+    return ()
+
+
+def _like(word: str, prefix: str, form: str) -> str:
+    """`form` with the word's own spelling of the unchanged first parts ("Helsinki-" as the text has
+    it) and the word's capitals."""
+    if prefix and word[: len(prefix)].lower() == prefix.lower():
+        form = word[: len(prefix)] + form[len(prefix) :]
+    elif "-" in word and "-" in form:
+        form = word.rpartition("-")[0] + "-" + form.rpartition("-")[2]
+    if word.isupper() and len(word) > 1:
+        return form.upper()
+    if word[:1].isupper():
+        return form[:1].upper() + form[1:]
+    if word[:1].islower() and form[1:2].islower():
+        return form[:1].lower() + form[1:]
+    return form
 
 
 def clear_caches() -> None:
