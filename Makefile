@@ -41,7 +41,7 @@ endif
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .PHONY: all setup venv system-packages languagetool models test lint format bench bench-segment bench-check \
-	bench-align bench-languagetool bench-translate bench-report bench-inflect clean help lock check-venv
+	bench-align bench-languagetool bench-translate bench-report bench-inflect clean help lock check-venv lexicon
 
 all: $(SEGMENTS) $(ISSUES) $(CLEANED) $(TRANSLATIONS) $(ISSUES_EN) $(ALIGNED) $(ATTRIBUTES) $(PUBLISHED) $(REPORTS) $(INDEX) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
 
@@ -168,6 +168,18 @@ bench-report: check-venv ## Time and size of the report stage for a 1,000-senten
 
 bench-inflect: check-venv ## Inflector: treebank forms regenerated from lemma, case and number (TDT+PUD tuned, FTB held out)
 	$(PY) bench/bench_inflect.py --shared $(SHARED)
+
+# The syntax checks' data (pipeline/data/): text from Debian's Finnish documentation and the FTB treebank;
+# the lexicon first, since the case model's features read it. TDT and PUD are held out: the development
+# sets of bench-check are built from them.
+LEXICON_WORK ?= .tools/lexicon
+lexicon: check-venv ## Rebuild the valency lexicon and the case model (pipeline/data/) from parsed Finnish (slow)
+	mkdir -p $(LEXICON_WORK)
+	$(PY) tools/finnish_text.py $(LEXICON_WORK)/finnish.txt
+	$(PY) tools/build_valency.py pipeline/data/valency.tsv --conllu $(SHARED)/data/fi_ftb-ud-dev.conllu \
+		--text $(LEXICON_WORK)/finnish.txt
+	$(PY) tools/build_casemodel.py pipeline/data/casemodel.tsv --conllu $(SHARED)/data/fi_ftb-ud-dev.conllu \
+		--text $(LEXICON_WORK)/finnish.txt
 
 clean: ## Remove generated outputs (outputs/ keeps its README)
 	find $(OUT) -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

@@ -1,8 +1,13 @@
-"""Finnish-check benchmark: MT-artifact recall and false alarms, beside plain Voikko, and the time taken.
+"""Finnish-check benchmark: MT-artifact and case-government figures beside plain Voikko, and throughput.
 
-Builds the MT-artifact development set with ../shared/bench/make_mtcheck.py, checks `injected.txt`
-and `clean.txt` with the pipeline's check stage and with the plain-Voikko baseline (grammar and
-spelling, every hit counted), scores both with ../shared/bench/score_mtcheck.py, and times both.
+1. Builds the MT-artifact development set with ../shared/bench/make_mtcheck.py, checks `injected.txt`
+   and `clean.txt` with the pipeline's check stage and with the plain-Voikko baseline (grammar and
+   spelling, every hit counted), scores both with ../shared/bench/score_mtcheck.py, and times both.
+2. Builds the case-government set with ../shared/bench/make_govcheck.py (PUD and TDT development
+   data), checks both texts with the check stage and with plain Voikko, and scores them with
+   ../shared/bench/score_govcheck.py.
+3. Throughput: words per second of the check stage (the parse included, the parser loaded once
+   before timing, as a worker process does) beside plain Voikko on the same text, one core.
 Usage: python bench/bench_check.py [--shared ../shared] [--work DIR] [--runs N]
 """
 
@@ -14,7 +19,7 @@ from typing import Any
 
 from common import parser, shared_script, timed
 
-from pipeline import check, finnish, io
+from pipeline import check, finnish, inflect, io, parse
 from pipeline.check import mt_artifacts
 from pipeline.finnish import voikko
 
@@ -40,10 +45,34 @@ def plain_voikko(path: Path) -> Rows:
 
 
 def pipeline_check(path: Path) -> Rows:
-    """The pipeline's check stage with its default checkers, every cache cold as in a fresh process."""
+    """The pipeline's check stage with its default checkers, every cache cold as in a fresh process
+    (the parser model stays loaded: a worker loads it once for all its documents)."""
     finnish.clear_caches()
     mt_artifacts.clear_caches()
+    inflect.clear_caches()
     return [i.to_dict() for i in check.check_file(path)]
+
+
+def words(path: Path) -> int:
+    """The number of words in a text (Voikko's word tokens)."""
+    return sum(1 for t in finnish.tokenize(io.read_text(path)) if t.is_word)
+
+
+def score_set(shared: Path, work: Path, scorer: str, runs: int, label: str) -> dict[str, float]:
+    """Check a set's injected and clean texts with the pipeline and with plain Voikko, score and time both."""
+    totals: dict[str, float] = {}
+    for name, fn in (("pipeline", pipeline_check), ("voikko", plain_voikko)):
+        total = 0.0
+        for part in ("injected", "clean"):
+            t, rows = timed(lambda part=part, fn=fn: fn(work / f"{part}.txt"), runs)  # type: ignore[misc]
+            total += t
+            io.write_jsonl(work / f"{name}_{part}.jsonl", rows)
+        scores = shared_script(shared, scorer, work, work / f"{name}_injected.jsonl", work / f"{name}_clean.jsonl")
+        totals[name] = total
+        what = "check stage" if name == "pipeline" else "plain Voikko (grammar + spelling, every hit)"
+        print(f"== {label}, {name}: {what}, {total:.2f} s for both texts")
+        print("  " + scores.strip().replace("\n", "\n  "))
+    return totals
 
 
 def main() -> None:
@@ -64,25 +93,27 @@ def main() -> None:
             args.seed,
         )
         print(f"MT-artifact detection, development set (seed {args.seed}), median of {args.runs} cold runs")
-        totals: dict[str, float] = {}
-        for name, fn in (("pipeline", pipeline_check), ("voikko", plain_voikko)):
-            total = 0.0
-            for part in ("injected", "clean"):
-                t, rows = timed(lambda part=part, fn=fn: fn(work / f"{part}.txt"), args.runs)  # type: ignore[misc]
-                total += t
-                io.write_jsonl(work / f"{name}_{part}.jsonl", rows)
-            scores = shared_script(
-                shared,
-                "score_mtcheck.py",
-                work,
-                work / f"{name}_injected.jsonl",
-                work / f"{name}_clean.jsonl",
-            )
-            totals[name] = total
-            label = "check stage" if name == "pipeline" else "plain Voikko (grammar + spelling, every hit)"
-            print(f"== {name}: {label}, {total:.2f} s for both texts")
-            print("  " + scores.strip().replace("\n", "\n  "))
+        parse.nlp()  # loaded once, before timing: a worker process loads it once for all documents
+        totals = score_set(shared, work, "score_mtcheck.py", args.runs, "MT artifacts")
         print(f"time ratio check stage / plain Voikko: {totals['pipeline'] / totals['voikko']:.2f}x")
+        gov = work / "gov"
+        shared_script(
+            shared, "make_govcheck.py", gov, data / "pud_dev.fi.conllu", data / "fi_tdt-ud-dev.conllu"
+        )
+        print("Case government, development set (make_govcheck.py's default seed)")
+        score_set(shared, gov, "score_govcheck.py", 1, "case government")
+        n = words(gov / "clean.txt") + words(gov / "injected.txt")
+        print(f"Throughput on the government set's two texts ({n} words), median of {args.runs} cold runs:")
+        for name, t in totals_on(gov, args.runs).items():
+            print(f"  {name}: {n / t:,.0f} words/s ({t:.2f} s)")
+
+
+def totals_on(work: Path, runs: int) -> dict[str, float]:
+    """Seconds the check stage and plain Voikko take for a set's two texts."""
+    out: dict[str, float] = {}
+    for name, fn in (("check stage, parse included", pipeline_check), ("plain Voikko", plain_voikko)):
+        out[name] = sum(timed(lambda p=p, fn=fn: fn(work / f"{p}.txt"), runs)[0] for p in ("injected", "clean"))  # type: ignore[misc]
+    return out
 
 
 if __name__ == "__main__":

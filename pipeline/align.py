@@ -120,6 +120,40 @@ def dictionary() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in table.items()}
 
 
+@functools.cache
+def _eng_fin_index() -> tuple[dict[str, list[tuple[int, int]]], bytes]:
+    """The English–Finnish dictionary's index (headword -> entry offsets) and its data."""
+    directory = Path(os.environ.get(FREEDICT_ENV, FREEDICT_DIR))
+    index = directory / "freedict-eng-fin.index"
+    if not index.is_file():
+        return {}, b""
+    with gzip.open(directory / "freedict-eng-fin.dict.dz") as handle:
+        data = handle.read()
+    table: dict[str, list[tuple[int, int]]] = {}
+    for line in index.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) == 3 and not parts[0].startswith("00database"):
+            table.setdefault(parts[0].lower(), []).append((_b64(parts[1]), _b64(parts[2])))
+    return table, data
+
+
+@functools.lru_cache(maxsize=4096)
+def finnish_for(english: str) -> tuple[str, ...]:
+    """The one-word Finnish translations of an English word, in the dictionary's order (FreeDict
+    eng-fin; none when it is not installed). Only the word's own entries are read."""
+    table, data = _eng_fin_index()
+    words: list[str] = []
+    for start, length in table.get(english.lower(), []):
+        lines = data[start : start + length].decode("utf-8", errors="replace").split("\n")
+        entries = lines[1:2] + [re.sub(r"^\d+\.\s*", "", x) for x in lines[2:] if re.match(r"^\d+\.", x)]
+        for entry in entries:
+            for t in entry.split(","):
+                t = re.sub(r"\s*\d+\.$", "", re.sub(r"^\d+\.\s*", "", t.strip())).strip()
+                if t and " " not in t and not t.endswith("-") and t not in words:
+                    words.append(t)
+    return tuple(words)
+
+
 # --- sentence keys ----------------------------------------------------------------------------------------
 
 

@@ -48,7 +48,30 @@ SAFE_FIXES: dict[str, Callable[[Issue, Glossary], str | None]] = {
     "title-case": _first_suggestion,
     "adjective-noun-agreement": _confirmed_suggestion,
     "untranslated-english": _glossary_term,
+    # The syntax checks (issue 11) say "error" only when the parse and the case model are sure and
+    # every word of the suggested phrase is a form Voikko confirms.
+    "object-case": _confirmed_suggestion,
+    "negation-partitive": _confirmed_suggestion,
+    "adposition-case": _confirmed_suggestion,
+    "case-government": _confirmed_suggestion,
+    "modifier-agreement": _confirmed_suggestion,
+    "genitive-subject": _confirmed_suggestion,
+    "numeral-partitive": _confirmed_suggestion,
 }
+# Rules read off the parse know the case the clause needs; on the same span they win over the rules
+# that look only at neighbouring words ("virtuaalinen avustajien hoitaa": the subject's nominative
+# "virtuaaliset avustajat", not the noun's genitive copied onto the adjective).
+SYNTAX_RULES = frozenset(
+    {
+        "object-case",
+        "negation-partitive",
+        "adposition-case",
+        "case-government",
+        "modifier-agreement",
+        "genitive-subject",
+        "numeral-partitive",
+    }
+)
 
 
 # Rules that capitalise a sentence start.
@@ -82,7 +105,7 @@ def plan_changes(
     by_id = {s.id: s for s in segments}
     changes: list[Change] = []
     last_end = -1
-    for issue in sorted(issues, key=lambda i: (i.start, -i.end, i.rule)):
+    for issue in sorted(issues, key=lambda i: (i.start, -i.end, i.rule not in SYNTAX_RULES, i.rule)):
         fix = SAFE_FIXES.get(issue.rule)
         replacement = fix(issue, glossary or {}) if fix else None
         segment = by_id.get(issue.segment)

@@ -41,6 +41,7 @@ _POS_CLASSES: dict[str, frozenset[str]] = {
     "ADJ": frozenset({"laatusana", "nimisana_laatusana", "lukusana"}),
     "NUM": frozenset({"lukusana"}),
     "PRON": frozenset({"asemosana"}),
+    "DET": frozenset({"asemosana"}),
     "VERB": frozenset(),  # a participle: told by PARTICIPLE, whatever its class
 }
 _ANY = "X"  # internal: any nominal class (a compound's last part)
@@ -516,6 +517,93 @@ def _check_args(case: str, number: str, pos: str) -> tuple[str, str]:
     return UD_CASES[case], UD_NUMBERS[number]
 
 
+# Pronouns inflect irregularly; their forms in the cases order of PRONOUN_CASES (singular, then plural
+# where the plural has a lemma of its own: "tämä" / "nämä"). Voikko still confirms every form.
+PRONOUN_CASES = ("Gen", "Par", "Ine", "Ela", "Ill", "Ade", "Abl", "All", "Ess", "Tra")
+_PRONOUN_FORMS: dict[str, tuple[str, ...]] = {
+    "tämä": ("tämän", "tätä", "tässä", "tästä", "tähän", "tällä", "tältä", "tälle", "tänä", "täksi"),
+    "nämä": (
+        "näiden",
+        "näitä",
+        "näissä",
+        "näistä",
+        "näihin",
+        "näillä",
+        "näiltä",
+        "näille",
+        "näinä",
+        "näiksi",
+    ),
+    "tuo": ("tuon", "tuota", "tuossa", "tuosta", "tuohon", "tuolla", "tuolta", "tuolle", "tuona", "tuoksi"),
+    "nuo": ("noiden", "noita", "noissa", "noista", "noihin", "noilla", "noilta", "noille", "noina", "noiksi"),
+    "se": ("sen", "sitä", "siinä", "siitä", "siihen", "sillä", "siltä", "sille", "sinä", "siksi"),
+    "ne": ("niiden", "niitä", "niissä", "niistä", "niihin", "niillä", "niiltä", "niille", "niinä", "niiksi"),
+    "mikään": (
+        "minkään",
+        "mitään",
+        "missään",
+        "mistään",
+        "mihinkään",
+        "millään",
+        "miltään",
+        "millekään",
+        "minään",
+        "miksikään",
+    ),
+    "jokin": (
+        "jonkin",
+        "jotakin",
+        "jossakin",
+        "jostakin",
+        "johonkin",
+        "jollakin",
+        "joltakin",
+        "jollekin",
+        "jonakin",
+        "joksikin",
+    ),
+    "kaikki": (
+        "kaiken",
+        "kaikkea",
+        "kaikessa",
+        "kaikesta",
+        "kaikkeen",
+        "kaikella",
+        "kaikelta",
+        "kaikelle",
+        "kaikkena",
+        "kaikeksi",
+    ),
+    "kaikki/Plur": (
+        "kaikkien",
+        "kaikkia",
+        "kaikissa",
+        "kaikista",
+        "kaikkiin",
+        "kaikilla",
+        "kaikilta",
+        "kaikille",
+        "kaikkina",
+        "kaikiksi",
+    ),
+}
+_PLURAL_PRONOUNS = {"tämä": "nämä", "tuo": "nuo", "se": "ne", "kaikki": "kaikki/Plur"}
+
+
+def _pronoun(lemma: str, case: str, number: str) -> tuple[str, ...] | None:
+    """A pronoun's form from the table, when Voikko confirms it (None: not a pronoun of the table)."""
+    key = lemma.lower()
+    if number == "Plur":
+        key = _PLURAL_PRONOUNS.get(key, key)
+    forms = _PRONOUN_FORMS.get(key)
+    if forms is None or case not in PRONOUN_CASES:
+        return None
+    form = forms[PRONOUN_CASES.index(case)]
+    wanted = (UD_CASES[case], UD_NUMBERS[number])
+    ok = any((a.get("SIJAMUOTO"), a.get("NUMBER")) == wanted for a in analyses(form))
+    return (form,) if ok else ()
+
+
 @functools.lru_cache(maxsize=100_000)
 def inflect(lemma: str, case: str, number: str, pos: str = "NOUN") -> tuple[str, ...]:
     """Forms of `lemma` in the UD case ("Ine") and number ("Sing"/"Plur") that Voikko analyses as that
@@ -523,6 +611,8 @@ def inflect(lemma: str, case: str, number: str, pos: str = "NOUN") -> tuple[str,
     "virtuaalisten" before "virtuaalisien", "kauppojen" before "kauppain")."""
     sijamuoto, numero = _check_args(case, number, pos)
     lemma = lemma.strip()
+    if pos in ("PRON", "DET") and (table := _pronoun(lemma, case, number)) is not None:
+        return table
     if not lemma or not lemma.replace("#", "").replace("-", "").isalpha():
         return ()
     prefix, part = _split(lemma)

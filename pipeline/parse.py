@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from .errors import PipelineError
+from .finnish import analyses
+from .inflect import UD_CASES
 from .records import ParsedSegment, Segment, Word
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,28 @@ def _words(doc: Any, offset: int) -> list[Word]:
         )
         for n, t in enumerate(tokens)
     ]
+
+
+_SIJAMUOTO = {v: k for k, v in UD_CASES.items()}
+
+
+def base_form(word: Word) -> str:
+    """The word's lemma from Voikko's reading in the parser's case and number (the parser's own
+    lemmatiser errs on compounds and rare nouns: "tilanne" → "tila", "vuosi" → "vuo")."""
+    number = {"Sing": "singular", "Plur": "plural"}.get(word.number or "", "")
+    if word.case == "Nom" and word.number in ("Sing", None) and word.text.lower().endswith("minen"):
+        return word.text.lower()  # a MINEN noun: Voikko's base form is the verb ("käyttäminen" → "käyttää")
+    found = [
+        a.get("BASEFORM", "")
+        for a in analyses(word.text) or analyses(word.text.lower())
+        if a.get("MOOD") != "MINEN-infinitive"
+        if _SIJAMUOTO.get(a.get("SIJAMUOTO", "")) == word.case
+        and (not number or a.get("NUMBER") == number)
+        and not a.get("POSSESSIVE")
+    ]
+    if not found:
+        return word.lemma
+    return word.lemma if word.lemma in found else found[0]
 
 
 def parse_segments(segments: Iterable[Segment]) -> dict[str, ParsedSegment]:

@@ -29,9 +29,9 @@ CHECKERS: dict[str, str] = {
     "mt-title-case": "pipeline.check.mt_artifacts:TitleCase",
     "mt-double-finite": "pipeline.check.mt_artifacts:DoubleFinite",
     "syntax-object": "pipeline.check.syntax:ObjectCase",
-    "syntax-government": "pipeline.check.syntax:Government",
     "syntax-subject": "pipeline.check.syntax:Subject",
     "syntax-agreement": "pipeline.check.syntax:Agreement",
+    "syntax-case": "pipeline.check.syntax:CaseModelChecker",
 }
 DEFAULT_CHECKERS = tuple(CHECKERS)
 

@@ -111,15 +111,27 @@ class Untranslated(Checker):
             if run == ["loan"] or (words[i].text[0].isupper() and self._name_or_title(seg.text, words, i, j)):
                 continue
             phrase = seg.text[words[i].start : words[j].end]
+            nxt = words[j + 1] if j + 1 < len(words) and _adjacent(seg.text, words[j], words[j + 1]) else None
             yield self.issue(
                 seg,
                 words[i].start,
                 words[j].end,
                 category="untranslated",
                 rule="untranslated-english",
-                severity="error" if "word" in run or j > i else "warning",
+                severity=self._severity(seg, run, i, j),
                 message=f"Kääntämätöntä englantia: “{phrase}”.",
+                suggestions=_translations(words[i].text, nxt.text if nxt else None) if i == j else [],
             )
+
+    @staticmethod
+    def _severity(seg: Segment, run: list[str | None], i: int, j: int) -> str:
+        """An English word or phrase is an error; one capitalised English word mid-sentence in body
+        text is mostly a name the lexicon also lists ("Martin", "Endurance", "Flash Gordon"): info."""
+        if "word" in run or j > i:
+            return "error"
+        if i > 0 and seg.kind not in ("title", "heading"):
+            return "info"
+        return "warning"
 
     @staticmethod
     def _name_or_title(text: str, words: list[Token], i: int, j: int) -> bool:
@@ -144,6 +156,26 @@ class Untranslated(Checker):
             # Finnish noun phrase ("Virtual Avustajat"); otherwise it is likely a name ("Cotton syntyi").
             return not (nxt and any(a.get("CLASS") in _NP_CLASSES for a in analyses(nxt.text)))
         return False
+
+
+def _translations(word: str, following: str | None) -> list[str]:
+    """Finnish for an English word left untranslated, from the English–Finnish dictionary: an
+    adjective before a Finnish noun inflected to agree with it ("Virtual Avustajat" → "Virtuaaliset"),
+    cognates first ("virtual" → "virtuaalinen" before "näennäinen"); only forms Voikko knows."""
+    from ..align import finnish_for  # noqa: PLC0415  (the dictionary loads only when needed)
+
+    candidates = [t for t in finnish_for(word) if _finnish_common_word(t)]
+    candidates.sort(key=lambda t: not t.lower().startswith(word.lower()[:4]))
+    noun = [a for a in analyses(following) if a.get("CLASS") == "nimisana"] if following else []
+    forms = {cn for a in noun if (cn := _case_number(a))}
+    out: list[str] = []
+    for t in candidates:
+        adjective = next((a for a in analyses(t) if a.get("CLASS") in _MODIFIER_CLASSES), None)
+        if adjective is not None and len(forms) == 1:
+            out.extend(_like(word, f) for f in inflect(adjective, forms))
+        elif adjective is None and not noun:
+            out.append(_like(word, t))
+    return list(dict.fromkeys(out))[:3]
 
 
 def _runs(text: str, words: list[Token], marks: list[str | None]) -> Iterator[tuple[int, int]]:
@@ -735,4 +767,6 @@ class DoubleFinite(Checker):
                         f"Kaksi finiittiverbiä peräkkäin: “{word.text}” ja “{words[j].text}”; "
                         "jälkimmäisen pitäisi olla partisiippi tai infinitiivi, tai “olla” on liikaa."
                     ),
+                    # Without the extra "olla", its adverbs after the verb: "pidetään usein".
+                    suggestions=[" ".join([words[j].text, *(w.text for w in words[i + 1 : j])])],
                 )

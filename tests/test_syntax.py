@@ -1,0 +1,175 @@
+"""Syntax checks on the real Finnish parser (issue 11): government, object, negation, agreement and
+subject cases with clean controls, the parse's offsets, the safe-correction rule of the clean stage."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline import casemodel, parse, valency
+from pipeline.check import CHECKERS, check_segments, get_checker
+from pipeline.clean import plan_changes
+from pipeline.errors import InputError
+from pipeline.records import Issue
+from pipeline.segment import segment_text
+
+SYNTAX = [name for name in CHECKERS if name.startswith("syntax-")]
+
+
+def syntax_issues(text: str) -> list[Issue]:
+    """Error and warning issues of every syntax checker in `text` (segmented as a document)."""
+    found = check_segments(segment_text("t", text), [get_checker(n) for n in SYNTAX])
+    return [i for i in found if i.severity != "info"]
+
+
+def flagged(text: str) -> list[tuple[str, str, str | None]]:
+    """(rule, flagged text, first suggestion) of every error or warning."""
+    return [(i.rule, i.text, i.suggestions[0] if i.suggestions else None) for i in syntax_issues(text)]
+
+
+# (text, expected (rule, span, first suggestion)); the machine-translation errors the issue names first.
+CASES = [
+    # government: an adverbial or an adposition's complement left in the nominative
+    ("Hän osallistui eilen kokous.", [("case-government", "kokous", "kokoukseen")]),
+    ("Asia selvisi kone avulla.", [("adposition-case", "kone", "koneen")]),
+    # object case: a nominative object in an active clause with a subject; partitive under negation
+    ("Hän ei ostanut auto.", [("object-case", "auto", "autoa")]),
+    ("Virtuaalinen avustajien pidetään usein yrittäjinä.", [("object-case", "Virtuaalinen avustajien", "Virtuaalisia avustajia")]),
+    # negation: a negated existential or possessive clause takes a partitive subject
+    ("Eikä hänellä ole auto.", [("negation-partitive", "auto", "autoa")]),
+    ("Meillä ei ole rahat.", [("negation-partitive", "rahat", "rahoja")]),
+    # agreement by the tree: the noun takes its modifiers' case
+    ("Tiedote lähetettiin kaikille käyttäjät.", [("modifier-agreement", "käyttäjät", "käyttäjille")]),
+    ("Hän asuu pienessä kaupunki.", [("modifier-agreement", "kaupunki", "kaupungissa")]),
+    # subject: a finite verb in the third person takes a nominative subject
+    ("Tyypillisesti virtuaalinen avustajien hoitaa tehtäviään verkossa.", [("genitive-subject", "virtuaalinen avustajien", "virtuaaliset avustajat")]),
+    # clean controls: correct Finnish gives nothing
+    ("Hän osallistui eilen kokoukseen.", []),
+    ("Asia selvisi koneen avulla.", []),
+    ("Hän ei ostanut autoa.", []),
+    ("Auto ostettiin eilen.", []),  # a passive: the object is nominative
+    ("Osta auto huomenna.", []),  # an imperative
+    ("Minun täytyy ostaa auto.", []),  # a necessive
+    ("Hänellä ei ole autoa.", []),
+    ("Auto ei ole punainen.", []),  # a negated predication, not an existential clause
+    ("Tiedote lähetettiin kaikille käyttäjille.", []),
+    ("Virtuaalisten avustajien ei tarvitse työskennellä toimistossa.", []),  # a necessive's genitive
+    ("Kuvanveistäjä Pygmalion rakastui patsaaseen.", []),  # a title before a name
+    ("Kysyntä- ja tarjontasuhteet muuttuivat.", []),  # a hyphenated first part
+    ("Hoxton Mix tarjoaa virtuaalitoimistoja Lontoossa.", []),  # a name
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), CASES)
+def test_syntax_cases(text: str, expected: list[tuple[str, str, str | None]]) -> None:
+    assert flagged(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "   ", "Hei!", "Ja.", "😀 " * 50])
+def test_empty_and_odd_input(text: str) -> None:
+    assert flagged(text) == []
+
+
+def test_very_long_sentence_keeps_offsets() -> None:
+    text = "Hän osallistui eilen kokous ja " * 200 + "lähti kotiin."
+    found = syntax_issues(text)
+    assert found and all(text[i.start : i.end] == i.text for i in found)
+
+
+def test_parse_maps_words_to_document_offsets() -> None:
+    text = "Otsikko\n\nEnsimmäinen  lause tässä. Toinen lause on   tässä."
+    segments = segment_text("t", text)
+    parses = parse.parse_segments(segments)
+    for seg in segments:
+        words = parses[seg.id].words
+        assert [w.i for w in words] == list(range(len(words)))
+        assert all(text[w.start : w.end] == w.text for w in words)
+        assert all(seg.start <= w.start < w.end <= seg.end for w in words)
+        assert all(0 <= w.head < len(words) for w in words)
+
+
+def test_one_parse_per_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real = parse.parse_segments
+
+    def counting(segments: object) -> object:
+        calls.append(1)
+        return real(segments)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(parse, "parse_segments", counting)
+    check_segments(segment_text("t", "Hän osallistui kokous. Toinen lause."), [get_checker(n) for n in SYNTAX])
+    assert calls == [1]
+
+
+def test_missing_parser_model_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    parse.nlp.cache_clear()
+    monkeypatch.setattr(parse, "MODEL", "no_such_spacy_model")
+    try:
+        with pytest.raises(parse.ParserUnavailable, match="spacy-fi-experimental-web-md is not installed"):
+            parse.nlp()
+    finally:
+        parse.nlp.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [("gov\tx\n", "line 1: expected kind, lemma, pos, relation, case, count"), (None, "cannot read")],
+)
+def test_bad_lexicon_is_an_input_error(tmp_path: pytest.TempPathFactory, content: str | None, problem: str) -> None:
+    path = tmp_path / "valency.tsv"  # type: ignore[operator]
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=problem):
+        valency.lexicon(path)
+
+
+def test_bad_case_model_is_an_input_error(tmp_path: pytest.TempPathFactory) -> None:
+    path = tmp_path / "casemodel.tsv"  # type: ignore[operator]
+    path.write_text("bias\tNom\tnot-a-number\n", encoding="utf-8")
+    with pytest.raises(InputError, match="line 1: expected feature, case, weight"):
+        casemodel.model(path)
+
+
+def test_case_model_gives_probabilities() -> None:
+    segments = segment_text("t", "Hän osallistui eilen kokous.")
+    parsed = parse.parse_segments(segments)[segments[0].id]
+    word = next(w for w in parsed.words if w.text == "kokous")
+    probs = casemodel.model().probabilities(casemodel.features(parsed, word))
+    assert set(probs) == set(casemodel.CASES)
+    assert abs(sum(probs.values()) - 1) < 1e-9
+    assert probs["Nom"] < 0.5
+
+
+# --- the safe-correction rule ---------------------------------------------------------------------------
+
+
+def _issue(rule: str, severity: str, suggestions: list[str], start: int = 15, end: int = 21) -> Issue:
+    text = "Hän osallistui kokous eilen."
+    return Issue("t", "t:b000:s00", start, end, "case", rule, severity, "m", suggestions, "pipeline", text[start:end])
+
+
+@pytest.mark.parametrize(
+    ("issue", "applied"),
+    [
+        (_issue("case-government", "error", ["kokoukseen"]), True),
+        (_issue("case-government", "warning", ["kokoukseen"]), False),  # not sure: a suggestion only
+        (_issue("case-government", "warning", []), False),
+        (_issue("object-case", "error", ["kokousta"]), True),
+    ],
+)
+def test_clean_applies_only_sure_syntax_fixes(issue: Issue, applied: bool) -> None:
+    text = "Hän osallistui kokous eilen."
+    segments = segment_text("t", text)
+    changes = plan_changes(text, segments, [issue])
+    assert [c.applied for c in changes] == ([True] if applied else [])
+
+
+def test_syntax_fix_wins_over_adjacent_agreement_on_the_same_span() -> None:
+    text = "Tyypillisesti virtuaalinen avustajien hoitaa tehtäviään."
+    segments = segment_text("t", text)
+    span = (14, 37)
+    adjacent = Issue("t", segments[0].id, *span, "agreement", "adjective-noun-agreement", "error", "m",
+                     ["virtuaalisten avustajien"], "pipeline", text[span[0] : span[1]])
+    syntax = Issue("t", segments[0].id, *span, "case", "genitive-subject", "error", "m",
+                   ["virtuaaliset avustajat"], "pipeline", text[span[0] : span[1]])
+    changes = plan_changes(text, segments, [adjacent, syntax])
+    assert [(c.rule, c.applied) for c in changes] == [("genitive-subject", True), ("adjective-noun-agreement", False)]
