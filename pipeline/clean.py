@@ -200,7 +200,9 @@ def read_recheck(out_dir: str | Path, segments: Sequence[Segment], issues: Itera
             cleaned_issues.append(Issue.from_dict(row))
         except TypeError:
             raise InputError(path, f"row {number}: not an Issue record") from None
-    return recheck_summary(segments, issues, io.read_text(out / "cleaned.fi.txt", warn_empty=False), cleaned_issues)
+    return recheck_summary(
+        segments, issues, io.read_text(out / "cleaned.fi.txt", warn_empty=False), cleaned_issues
+    )
 
 
 def run(source: str | Path, out_dir: str | Path) -> list[Change]:

@@ -139,9 +139,10 @@ class Recheck(Record):
         `After cleaning: 12 of 31 segments still have errors or warnings (before: 30)`."""
         a, b = self.after, self.before
         before = f"{b.flagged}" if b.segments == a.segments else f"{b.flagged} of {b.segments}"
+        one = a.segments == 1 or a.flagged == 1  # "1 of 31 segments still has", "0 of 1 segment still has"
         return (
             f"After cleaning: {a.flagged} of {a.segments} segment{'' if a.segments == 1 else 's'} "
-            f"still {'has' if a.flagged == 1 else 'have'} errors or warnings (before: {before})"
+            f"still {'has' if one else 'have'} errors or warnings (before: {before})"
         )
 
 
