@@ -17,6 +17,7 @@ PIPELINE_SRC := pyproject.toml $(wildcard pipeline/*.py pipeline/*/*.py)
 SEGMENTS := $(DOCS:%=$(OUT)/%/segments.jsonl)
 ISSUES := $(DOCS:%=$(OUT)/%/issues.jsonl)
 CLEANED := $(DOCS:%=$(OUT)/%/cleaned.fi.txt)
+RECHECKED := $(DOCS:%=$(OUT)/%/issues.cleaned.jsonl)
 # Only documents with a comparison schema (corpus/<doc>.schema.yaml) get the role-attribute tables.
 SCHEMA_DOCS := $(patsubst $(CORPUS)/%.schema.yaml,%,$(wildcard $(CORPUS)/*.schema.yaml))
 ATTRIBUTES := $(foreach d,$(filter $(DOCS),$(SCHEMA_DOCS)),$(OUT)/$(d)/role_attributes.csv)
@@ -43,7 +44,7 @@ endif
 .PHONY: all setup venv system-packages languagetool models test lint format bench bench-segment bench-check \
 	bench-align bench-languagetool bench-translate bench-report bench-inflect clean help lock check-venv lexicon
 
-all: $(SEGMENTS) $(ISSUES) $(CLEANED) $(TRANSLATIONS) $(ISSUES_EN) $(ALIGNED) $(ATTRIBUTES) $(PUBLISHED) $(REPORTS) $(INDEX) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
+all: $(SEGMENTS) $(ISSUES) $(CLEANED) $(RECHECKED) $(TRANSLATIONS) $(ISSUES_EN) $(ALIGNED) $(ATTRIBUTES) $(PUBLISHED) $(REPORTS) $(INDEX) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
 
 $(OUT)/%/segments.jsonl: $(CORPUS)/%.fi.txt $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q segment $< -o $@
@@ -55,8 +56,10 @@ $(OUT)/%/issues.jsonl: $(OUT)/%/segments.jsonl $(PIPELINE_SRC) | $(NEED_VENV)
 # $$(wildcard $(CORPUS)/$$*...) in the prerequisites, which needs the second expansion.
 .SECONDEXPANSION:
 
-# Not -q: a reviewer's decision that is stale or in conflict is a warning worth seeing.
-$(OUT)/%/cleaned.fi.txt $(OUT)/%/changes.jsonl $(OUT)/%/review.jsonl: $(CORPUS)/%.fi.txt $(OUT)/%/segments.jsonl \
+# Not -q: a reviewer's decision that is stale or in conflict is a warning worth seeing. The cleaned text
+# is checked again (issues.cleaned.jsonl); a pattern rule's targets are made together by one run.
+$(OUT)/%/cleaned.fi.txt $(OUT)/%/changes.jsonl $(OUT)/%/review.jsonl $(OUT)/%/issues.cleaned.jsonl: \
+		$(CORPUS)/%.fi.txt $(OUT)/%/segments.jsonl \
 		$(OUT)/%/issues.jsonl $(wildcard $(CORPUS)/glossary.tsv) $$(wildcard $(CORPUS)/$$*.review.yaml) \
 		$(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline run $< --out-dir $(@D) --stage clean
@@ -85,7 +88,8 @@ $(OUT)/%/role_attributes.csv $(OUT)/%/role_attributes.parquet $(OUT)/%/compariso
 # names repeat the document name, which a pattern rule cannot say: one explicit rule per document.
 define PUBLISH_RULE
 $(OUT)/$(1)/publish/$(1).fi.txt $(OUT)/$(1)/publish/$(1).md &: $(CORPUS)/$(1).fi.txt $(OUT)/$(1)/segments.jsonl \
-		$(OUT)/$(1)/changes.jsonl $(OUT)/$(1)/aligned.jsonl $(PIPELINE_SRC) | $(NEED_VENV)
+		$(OUT)/$(1)/issues.jsonl $(OUT)/$(1)/changes.jsonl $(OUT)/$(1)/cleaned.fi.txt $(OUT)/$(1)/issues.cleaned.jsonl \
+		$(OUT)/$(1)/aligned.jsonl $(PIPELINE_SRC) | $(NEED_VENV)
 	$$(PY) -m pipeline -q run $$< --out-dir $(OUT)/$(1) --stage publish
 endef
 $(foreach d,$(DOCS),$(eval $(call PUBLISH_RULE,$(d))))
@@ -93,7 +97,8 @@ $(foreach d,$(DOCS),$(eval $(call PUBLISH_RULE,$(d))))
 # The reviewer's report: every output above (the comparison table only where there is a schema) and the
 # config files its signature hashes.
 $(OUT)/%/report.html: $(OUT)/%/segments.jsonl $(OUT)/%/issues.jsonl $(OUT)/%/changes.jsonl \
-		$(OUT)/%/translations.jsonl $(OUT)/%/issues.en.jsonl $(OUT)/%/aligned.jsonl \
+		$(OUT)/%/cleaned.fi.txt $(OUT)/%/issues.cleaned.jsonl $(OUT)/%/translations.jsonl $(OUT)/%/issues.en.jsonl \
+		$(OUT)/%/aligned.jsonl \
 		$$(if $$(wildcard $(CORPUS)/$$*.schema.yaml),$(OUT)/$$*/comparison.csv $(CORPUS)/$$*.schema.yaml) \
 		$$(wildcard $(CORPUS)/$$*.review.yaml $(CORPUS)/glossary.tsv) pipeline/triage.toml \
 		$(REPORT_SRC) $(PIPELINE_SRC) | $(NEED_VENV)

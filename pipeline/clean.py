@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import csv
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from . import io, review
+from . import check, io, review, segment
 from .errors import InputError
-from .records import Change, Issue, Segment
+from .records import Change, CheckCounts, Issue, Recheck, Segment
 
 log = logging.getLogger(__name__)
 
 
 Glossary = Mapping[str, str]
+
+# The re-check of the cleaned text: the same record as issues.jsonl, offsets into cleaned.fi.txt.
+RECHECK = "issues.cleaned.jsonl"
+OUTPUTS = ("cleaned.fi.txt", "changes.jsonl", "review.jsonl", RECHECK)
 
 
 def _first_suggestion(issue: Issue, glossary: Glossary) -> str | None:
@@ -182,14 +186,60 @@ def clean_document(
     return Cleaned(apply_changes(text, changes), changes, decisions)
 
 
+def recheck_text(doc: str, text: str) -> tuple[list[Segment], list[Issue]]:
+    """The cleaned text segmented as the original was and checked with the default checkers.
+
+    The same document name keeps the ids `<doc>:bNNN:sNN`; offsets are into the cleaned text.
+    """
+    segments = segment.segment_text(doc, text)
+    checkers = [check.get_checker(n) for n in check.DEFAULT_CHECKERS]
+    return segments, check.check_segments(segments, checkers)
+
+
+def recheck_summary(
+    segments: Sequence[Segment], issues: Iterable[Issue], cleaned_text: str, cleaned_issues: Iterable[Issue]
+) -> Recheck:
+    """The counts before cleaning and after, from the original's segments and issues, the cleaned
+    text and its issues (the cleaned text is segmented again: a reviewer may have removed some)."""
+    doc = segments[0].doc if segments else ""
+    return Recheck(
+        before=CheckCounts.of(segments, issues),
+        after=CheckCounts.of(segment.segment_text(doc, cleaned_text), cleaned_issues),
+    )
+
+
+def read_recheck(out_dir: str | Path, segments: Sequence[Segment], issues: Iterable[Issue]) -> Recheck | None:
+    """The re-check summary of a document's outputs, or None where there is no issues.cleaned.jsonl
+    (outputs of an older pipeline). A row that is not an issue is an InputError naming it."""
+    out = Path(out_dir)
+    path = out / RECHECK
+    if not path.exists():
+        return None
+    cleaned_issues: list[Issue] = []
+    # An empty file is the normal re-check of a clean text: read_jsonl would warn about it.
+    rows = io.read_jsonl(path) if path.stat().st_size else []
+    for number, row in enumerate(rows, start=1):
+        try:
+            cleaned_issues.append(Issue.from_dict(row))
+        except TypeError:
+            raise InputError(path, f"row {number}: not an Issue record") from None
+    return recheck_summary(
+        segments, issues, io.read_text(out / "cleaned.fi.txt", warn_empty=False), cleaned_issues
+    )
+
+
 def run(source: str | Path, out_dir: str | Path) -> list[Change]:
     """The clean stage: segments.jsonl and issues.jsonl of `out_dir` in (with glossary.tsv and
-    <doc>.review.yaml beside the source), cleaned.fi.txt, changes.jsonl and review.jsonl out."""
+    <doc>.review.yaml beside the source); cleaned.fi.txt, changes.jsonl, review.jsonl and
+    issues.cleaned.jsonl (the cleaned text checked again) out, each atomically."""
     out = Path(out_dir)
     segments = [Segment.from_dict(r) for r in io.read_jsonl(out / "segments.jsonl")]
     issues = [Issue.from_dict(r) for r in io.read_jsonl(out / "issues.jsonl")]
     result = clean_document(source, segments, issues, glossary_for(source), review.review_for(source))
+    # Checked before anything is written: a parser that fails leaves the old outputs as they were.
+    _, cleaned_issues = recheck_text(io.doc_name(source), result.text)
     io.write_jsonl(out / "changes.jsonl", (c.to_dict() for c in result.changes))
     io.write_jsonl(out / "review.jsonl", (d.to_dict() for d in result.decisions))
     io.write_text(out / "cleaned.fi.txt", result.text)
+    io.write_jsonl(out / RECHECK, (i.to_dict() for i in cleaned_issues))
     return result.changes

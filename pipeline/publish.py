@@ -1,7 +1,9 @@
 """The publish stage: the cleaned Finnish for a publisher, as plain text and as Markdown.
 
 Segments the triage rejected stay in, behind a visible marker, unless the reviewer replaced or
-removed them (`<doc>.review.yaml`): a publisher sees what still needs a translator's eye.
+removed them (`<doc>.review.yaml`): a publisher sees what still needs a translator's eye. The
+Markdown ends with a note of how many segments the re-check of the cleaned text still flags; the
+plain text is what a publisher pastes, so it gets no note.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import io
-from .clean import apply_changes
-from .records import Block, Change, Segment
+from .clean import RECHECK, apply_changes, read_recheck
+from .records import Block, Change, Issue, Recheck, Segment
 from .review import REPLACE_RULE
 from .segment import find_blocks
 
@@ -86,10 +88,20 @@ def _markdown_block(kind: str, body: str) -> str:
     return prefix + escaped
 
 
+def recheck_note(recheck: Recheck) -> str:
+    """The Markdown note that ends the publisher's copy: a rule, then the re-check's line."""
+    return f"---\n\n{markdown_escape(recheck.line())}.\n"
+
+
 def publish_text(
-    text: str, segments: Sequence[Segment], changes: Sequence[Change], triage: Mapping[str, str]
+    text: str,
+    segments: Sequence[Segment],
+    changes: Sequence[Change],
+    triage: Mapping[str, str],
+    recheck: Recheck | None = None,
 ) -> Published:
-    """The published plain text and Markdown of a document (`triage`: segment id -> decision)."""
+    """The published plain text and Markdown of a document (`triage`: segment id -> decision);
+    with a `recheck`, the Markdown of a non-empty document ends with its note."""
     applied = [c for c in changes if c.applied] + _markers(segments, changes, triage)
     plain = apply_changes(text, applied)
     blocks: list[Block] = find_blocks(text)
@@ -103,6 +115,8 @@ def publish_text(
             markdown += gap + _markdown_block(block.kind, body)
             previous = block.kind
     markdown += "\n" if markdown else ""
+    if markdown and recheck is not None:
+        markdown += "\n" + recheck_note(recheck)
     return Published(plain, markdown)
 
 
@@ -117,14 +131,19 @@ def outputs_for(doc: str) -> tuple[str, str]:
 
 
 def run(source: str | Path, out_dir: str | Path) -> Published:
-    """The publish stage: the source, segments.jsonl, changes.jsonl and aligned.jsonl in;
-    publish/<doc>.fi.txt and publish/<doc>.md out (both atomically)."""
+    """The publish stage: the source, segments.jsonl, changes.jsonl and aligned.jsonl in (and, when
+    the clean stage wrote them, issues.jsonl, cleaned.fi.txt and issues.cleaned.jsonl for the
+    re-check note); publish/<doc>.fi.txt and publish/<doc>.md out (both atomically)."""
     out = Path(out_dir)
     text = io.read_text(source)
     segments = [Segment.from_dict(r) for r in io.read_jsonl(out / "segments.jsonl")]
     changes = [Change.from_dict(r) for r in io.read_jsonl(out / "changes.jsonl")]
     triage = triage_of(io.read_jsonl(out / "aligned.jsonl"))
-    result = publish_text(text, segments, changes, triage)
+    recheck = None
+    if (out / RECHECK).exists():
+        issues = [Issue.from_dict(r) for r in io.read_jsonl(out / "issues.jsonl")]
+        recheck = read_recheck(out, segments, issues)
+    result = publish_text(text, segments, changes, triage, recheck)
     txt, md = outputs_for(io.doc_name(source))
     io.write_text(out / txt, result.text)
     io.write_text(out / md, result.markdown)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 
@@ -80,6 +81,69 @@ class Issue(Record):
     suggestions: list[str]
     source: str
     text: str
+
+
+# The severities that make a segment one that "has errors or warnings"; info issues do not.
+FLAGGED_SEVERITIES = ("error", "warning")
+
+
+@dataclass(frozen=True)
+class CheckCounts(Record):
+    """One check of a document in numbers: segments, those with errors or warnings, issues by severity.
+
+    `flagged` counts the segments with at least one error or warning; `with_errors` and
+    `with_warnings` break it down (a segment with both is in both, so they can add up to more
+    than `flagged`). `issues` maps every severity to its number of issues.
+    """
+
+    segments: int
+    flagged: int
+    with_errors: int
+    with_warnings: int
+    issues: dict[str, int]
+
+    @classmethod
+    def of(cls, segments: Sequence[Segment], issues: Iterable[Issue]) -> CheckCounts:
+        """The counts of a check: the segments checked and the issues found in them."""
+        issues = list(issues)
+        by_severity: dict[str, set[str]] = {s: set() for s in SEVERITIES}
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for i in issues:
+            by_severity.setdefault(i.severity, set()).add(i.segment)
+            counts[i.severity] = counts.get(i.severity, 0) + 1
+        flagged = set().union(*(by_severity[s] for s in FLAGGED_SEVERITIES))
+        return cls(
+            segments=len(segments),
+            flagged=len(flagged),
+            with_errors=len(by_severity["error"]),
+            with_warnings=len(by_severity["warning"]),
+            issues=counts,
+        )
+
+
+@dataclass(frozen=True)
+class Recheck(Record):
+    """The check of the original text (issues.jsonl) beside the re-check of the cleaned text
+    (issues.cleaned.jsonl)."""
+
+    before: CheckCounts
+    after: CheckCounts
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Recheck:
+        """Build the summary from its JSON form (the two counts are dicts there)."""
+        return cls(CheckCounts.from_dict(data["before"]), CheckCounts.from_dict(data["after"]))
+
+    def line(self) -> str:
+        """One line for the report and the publisher's copy:
+        `After cleaning: 12 of 31 segments still have errors or warnings (before: 30)`."""
+        a, b = self.after, self.before
+        before = f"{b.flagged}" if b.segments == a.segments else f"{b.flagged} of {b.segments}"
+        one = a.segments == 1 or a.flagged == 1  # "1 of 31 segments still has", "0 of 1 segment still has"
+        return (
+            f"After cleaning: {a.flagged} of {a.segments} segment{'' if a.segments == 1 else 's'} "
+            f"still {'has' if one else 'have'} errors or warnings (before: {before})"
+        )
 
 
 TRANSLATION_OK = "ok"

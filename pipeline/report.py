@@ -31,9 +31,9 @@ from . import __version__, io, review, triage
 from .align import AlignedSegment
 from .attributes import schema_for
 from .check.languagetool import LT_VERSION
-from .clean import cleaned_segment, glossary_for
+from .clean import cleaned_segment, glossary_for, read_recheck
 from .errors import ConfigError, InputError
-from .records import SEVERITIES, TRANSLATION_OK, Change, Issue, Record, Segment, Translation
+from .records import SEVERITIES, TRANSLATION_OK, Change, Issue, Recheck, Record, Segment, Translation
 from .review import Decision
 
 REPORT = "report.html"
@@ -208,6 +208,7 @@ class Summary:
     triage: tuple[tuple[str, int], ...]
     severities: tuple[tuple[str, int], ...]
     unapplied: tuple[Decision, ...]  # stale or in conflict
+    recheck: Recheck | None = None  # the cleaned text checked again (None: no issues.cleaned.jsonl)
 
 
 @dataclass(frozen=True)
@@ -251,6 +252,7 @@ class ReportInputs:
     aligned: Sequence[AlignedSegment] = ()
     comparison: Sequence[Sequence[str]] | None = None
     review: Sequence[Decision] = ()  # review.jsonl: every reviewer decision and its status
+    recheck: Recheck | None = None  # issues.cleaned.jsonl against issues.jsonl (None: older outputs)
 
 
 # --- pure functions ------------------------------------------------------------------------------------
@@ -472,6 +474,7 @@ def summarise(inputs: ReportInputs) -> Summary:
         triage=tuple(triage_items),
         severities=tuple(_by_severity(inputs.issues)),
         unapplied=tuple(r for r in inputs.review if r.status != review.APPLIED),
+        recheck=inputs.recheck,
     )
 
 
@@ -580,7 +583,8 @@ def read_csv_rows(path: Path) -> list[list[str]]:
 
 
 def load_inputs(out_dir: str | Path) -> ReportInputs:
-    """A document's outputs: segments, issues and changes are required; the others are optional."""
+    """A document's outputs: segments, issues and changes are required; the others are optional
+    (without issues.cleaned.jsonl, from an older pipeline, the report says nothing of a re-check)."""
     out = Path(out_dir)
 
     def optional(name: str) -> Path | None:
@@ -596,15 +600,18 @@ def load_inputs(out_dir: str | Path) -> ReportInputs:
     aligned = optional("aligned.jsonl")
     comparison = optional("comparison.csv")
     review_path = optional("review.jsonl")
+    segments = read_records(out / "segments.jsonl", Segment)
+    issues = read_records(out / "issues.jsonl", Issue)
     return ReportInputs(
-        segments=read_records(out / "segments.jsonl", Segment),
-        issues=read_records(out / "issues.jsonl", Issue),
+        segments=segments,
+        issues=issues,
         changes=records(out / "changes.jsonl", Change),
         translations=read_records(translations, Translation) if translations else [],
         issues_en=records(issues_en, Issue) if issues_en else None,
         aligned=read_records(aligned, AlignedSegment) if aligned else [],
         comparison=read_csv_rows(comparison) if comparison else None,
         review=records(review_path, Decision) if review_path else [],
+        recheck=read_recheck(out, segments, issues),
     )
 
 

@@ -36,10 +36,10 @@ STAGES: dict[str, Stage] = {
     ),
     "clean": Stage(
         name="clean",
-        outputs=("cleaned.fi.txt", "changes.jsonl", "review.jsonl"),
+        outputs=clean.OUTPUTS,
         build=clean.run,
-        help="safe fixes and the reviewer's decisions applied to the Finnish text "
-        "(reads segments.jsonl, issues.jsonl, glossary.tsv, <doc>.review.yaml)",
+        help="safe fixes and the reviewer's decisions applied to the Finnish text, which is then "
+        "checked again (reads segments.jsonl, issues.jsonl, glossary.tsv, <doc>.review.yaml)",
     ),
     "translate": Stage(
         name="translate",
@@ -71,7 +71,8 @@ STAGES: dict[str, Stage] = {
         name="publish",
         outputs=publish.outputs_for("{doc}"),
         build=publish.run,
-        help="the cleaned Finnish for publishers: publish/<doc>.fi.txt and .md, rejected segments marked",
+        help="the cleaned Finnish for publishers: publish/<doc>.fi.txt and .md, rejected segments marked "
+        "(the .md ends with how many segments still have errors or warnings)",
     ),
     # Last: it presents the outputs of every stage above.
     "report": Stage(

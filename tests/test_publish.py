@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import publish, review
-from pipeline.records import Change
+from pipeline import io, publish, review
+from pipeline.records import Change, CheckCounts, Recheck
 from pipeline.segment import segment_text
 
 from .test_cli import run_cli
@@ -20,9 +20,20 @@ TEXT = (
 
 
 def published(
-    text: str, triage: dict[str, str] | None = None, changes: list[Change] | None = None
+    text: str,
+    triage: dict[str, str] | None = None,
+    changes: list[Change] | None = None,
+    recheck: Recheck | None = None,
 ) -> publish.Published:
-    return publish.publish_text(text, segment_text("doc", text), changes or [], triage or {})
+    return publish.publish_text(text, segment_text("doc", text), changes or [], triage or {}, recheck)
+
+
+def recheck(before: int, after: int, segments: int = 5, segments_before: int = 5) -> Recheck:
+    """A re-check summary: `before` and `after` segments with errors (no warnings or infos)."""
+    return Recheck(
+        CheckCounts(segments_before, before, before, 0, {"error": before, "warning": 0, "info": 0}),
+        CheckCounts(segments, after, after, 0, {"error": after, "warning": 0, "info": 0}),
+    )
 
 
 def test_structure_and_markdown() -> None:
@@ -80,6 +91,34 @@ def test_markdown_escaping(text: str, markdown: str) -> None:
     assert published(text).markdown == markdown
 
 
+@pytest.mark.parametrize(
+    ("text", "summary", "note"),
+    [
+        (TEXT, recheck(4, 2), "After cleaning: 2 of 5 segments still have errors or warnings (before: 4)."),
+        (TEXT, recheck(4, 0), "After cleaning: 0 of 5 segments still have errors or warnings (before: 4)."),
+        (
+            TEXT,
+            recheck(2, 1, segments=4),
+            "After cleaning: 1 of 4 segments still has errors or warnings (before: 2 of 5).",
+        ),
+        ("- yksi\n- kaksi\n", recheck(0, 0, 2, 2), "After cleaning: 0 of 2 segments still have"),
+    ],
+)
+def test_the_markdown_ends_with_the_recheck(text: str, summary: Recheck, note: str) -> None:
+    plain = published(text)
+    result = published(text, recheck=summary)
+    # The plain text is what a publisher pastes: no note there.
+    assert result.text == plain.text
+    # A rule after a blank line (not a setext heading or a list item), then the note as a paragraph.
+    assert result.markdown.startswith(plain.markdown + "\n---\n\n")
+    assert note in result.markdown and result.markdown.endswith(".\n")
+    assert result.markdown.count("After cleaning") == 1
+
+
+def test_an_empty_document_gets_no_note() -> None:
+    assert published("", recheck=recheck(0, 0, 0, 0)) == publish.Published("", "")
+
+
 def test_cleaned_changes_are_published(tmp_path: Path, seed_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -100,6 +139,24 @@ def test_cleaned_changes_are_published(tmp_path: Path, seed_path: Path) -> None:
         markdown.startswith("# Erotella henkilökohtainen avustaja")
         and "\n## Henkilökohtaiset avustajat\n" in markdown
     )
+    # The re-check of the clean stage, counted as the report counts it.
+    flagged = {r["segment"] for r in io.read_jsonl(out / "issues.cleaned.jsonl") if r["severity"] != "info"}
+    before = {r["segment"] for r in io.read_jsonl(out / "issues.jsonl") if r["severity"] != "info"}
+    assert markdown.endswith(
+        f"\n\n---\n\nAfter cleaning: {len(flagged)} of 31 segments still have errors or warnings"
+        f" (before: {len(before)}).\n"
+    )
+
+
+def test_outputs_without_a_recheck_get_no_note(tmp_path: Path) -> None:
+    """Outputs of an older clean stage (no issues.cleaned.jsonl): the Markdown as it was."""
+    src = tmp_path / "doc.fi.txt"
+    src.write_text(TEXT, encoding="utf-8")
+    segments = segment_text("doc", TEXT)
+    io.write_jsonl(tmp_path / "segments.jsonl", [s.to_dict() for s in segments])
+    io.write_jsonl(tmp_path / "changes.jsonl", [])
+    io.write_jsonl(tmp_path / "aligned.jsonl", [{"segment": s.id, "decision": "publish"} for s in segments])
+    assert publish.run(src, tmp_path).markdown == published(TEXT).markdown
 
 
 def test_a_missing_aligned_file_is_one_clear_error(tmp_path: Path) -> None:

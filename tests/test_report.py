@@ -16,7 +16,7 @@ import pytest
 from pipeline import io, report, review, stages
 from pipeline.align import AlignedSegment
 from pipeline.errors import ConfigError, InputError
-from pipeline.records import Change, Issue, Segment, Translation
+from pipeline.records import Change, CheckCounts, Issue, Recheck, Segment, Translation
 from pipeline.report import DiffPiece, IssueView, ReportInputs, Span
 from pipeline.review import Decision
 
@@ -327,6 +327,57 @@ def test_reviewer_removed_segment() -> None:
     assert "removed by the reviewer" in report.render_report(model)
 
 
+def counts(segments: int, flagged: int, errors: int = 0, warnings: int = 0) -> CheckCounts:
+    """Counts of a check with `errors` and `warnings` in as many segments, 3 info issues."""
+    return CheckCounts(segments, flagged, errors, warnings, {"error": errors, "warning": warnings, "info": 3})
+
+
+@pytest.mark.parametrize(
+    ("recheck", "expected"),
+    [
+        (None, None),
+        (
+            Recheck(counts(31, 30, 20, 15), counts(31, 12, 5, 9)),
+            "After cleaning: 12 of 31 segments still have errors or warnings (before: 30).\n"
+            " Segments with errors: 5 (before: 20), with warnings: 9 (before: 15).\n"
+            " Issues of the cleaned text: 5 error (before: 20), 9 warning (before: 15), 3 info (before: 3).",
+        ),
+        (
+            Recheck(counts(3, 1, 1, 0), counts(2, 0)),
+            "After cleaning: 0 of 2 segments still have errors or warnings (before: 1 of 3).",
+        ),
+        (Recheck(counts(0, 0), counts(0, 0)), "After cleaning: 0 of 0 segments still have errors"),
+    ],
+)
+def test_recheck_line_in_the_summary(recheck: Recheck | None, expected: str | None) -> None:
+    a = seg("Yksi lause.", 0)
+    model = report.build_report(DOC, ReportInputs(segments=[a], recheck=recheck), SIG)
+    assert model.summary.recheck == recheck
+    html = report.render_report(model)
+    if expected is None:
+        assert 'id="recheck"' not in html and "After cleaning" not in html
+    else:
+        assert 'id="recheck"' in html and expected in html
+
+
+def test_recheck_through_the_stage(tmp_path: Path) -> None:
+    """The report reads issues.cleaned.jsonl and cleaned.fi.txt and counts the cleaned text's segments."""
+    write_minimal(tmp_path)  # one segment with a warning
+    (tmp_path / "cleaned.fi.txt").write_text("Yksi lause. Toinen lause.\n", encoding="utf-8")
+    b = seg("Toinen lause.", 12, sentence=1)
+    io.write_jsonl(
+        tmp_path / "issues.cleaned.jsonl",
+        [issue(b, 0, 6, severity="error").to_dict(), issue(b, 7, 12, severity="info").to_dict()],
+    )
+    html = report.run(tmp_path / "doc.fi.txt", tmp_path).read_text(encoding="utf-8")
+    assert "After cleaning: 1 of 2 segments still has errors or warnings (before: 1 of 1)." in html
+    assert "Segments with errors: 1 (before: 0), with warnings: 0 (before: 1)." in html
+    # A clean re-check is an empty file: 0 of N, and no warning about an empty file.
+    (tmp_path / "issues.cleaned.jsonl").write_text("", encoding="utf-8")
+    html = report.run(tmp_path / "doc.fi.txt", tmp_path).read_text(encoding="utf-8")
+    assert "After cleaning: 0 of 2 segments still have errors or warnings (before: 1 of 1)." in html
+
+
 # --- escaping (issue 7, item 5) --------------------------------------------------------------------------
 
 
@@ -396,6 +447,7 @@ def test_report_is_self_contained(seed_out: Path, monkeypatch: pytest.MonkeyPatc
     assert 'data-triage="review"' in html
     assert 'id="comparison"' in html  # the seed has a schema
     assert "date:2023-11-14" in html
+    assert re.search(r'id="recheck"[^>]*>After cleaning: \d+ of 31 segments still', html)
     assert "languagetool:not run" in html and "fi-en:none" in html
 
 
@@ -464,6 +516,7 @@ def test_missing_optional_inputs(tmp_path: Path) -> None:
     assert "languagetool:not run" in html
     assert 'id="comparison"' not in html and 'class="stale"' not in html
     assert 'data-triage="none"' in html
+    assert 'id="recheck"' not in html  # no issues.cleaned.jsonl (older outputs): nothing said
 
 
 def test_skipped_translations_and_empty_english_issues(tmp_path: Path) -> None:
@@ -485,6 +538,7 @@ def test_skipped_translations_and_empty_english_issues(tmp_path: Path) -> None:
         ("translations.jsonl", '{"segment": "x"}\n', "translations.jsonl: row 1: not a Translation record"),
         ("aligned.jsonl", b"\xff\xfe", "aligned.jsonl: not valid UTF-8"),
         ("comparison.csv", '"a,b\n', "comparison.csv: not valid CSV"),
+        ("issues.cleaned.jsonl", '{"doc": "doc"}\n', "issues.cleaned.jsonl: row 1: not an Issue record"),
     ],
 )
 def test_bad_input_is_one_clear_error(tmp_path: Path, name: str, content: str | bytes, problem: str) -> None:
