@@ -67,7 +67,9 @@ def score_set(shared: Path, work: Path, scorer: str, runs: int, label: str) -> d
             t, rows = timed(lambda part=part, fn=fn: fn(work / f"{part}.txt"), runs)  # type: ignore[misc]
             total += t
             io.write_jsonl(work / f"{name}_{part}.jsonl", rows)
-        scores = shared_script(shared, scorer, work, work / f"{name}_injected.jsonl", work / f"{name}_clean.jsonl")
+        scores = shared_script(
+            shared, scorer, work, work / f"{name}_injected.jsonl", work / f"{name}_clean.jsonl"
+        )
         totals[name] = total
         what = "check stage" if name == "pipeline" else "plain Voikko (grammar + spelling, every hit)"
         print(f"== {label}, {name}: {what}, {total:.2f} s for both texts")
@@ -112,7 +114,11 @@ def totals_on(work: Path, runs: int) -> dict[str, float]:
     """Seconds the check stage and plain Voikko take for a set's two texts."""
     out: dict[str, float] = {}
     for name, fn in (("check stage, parse included", pipeline_check), ("plain Voikko", plain_voikko)):
-        out[name] = sum(timed(lambda p=p, fn=fn: fn(work / f"{p}.txt"), runs)[0] for p in ("injected", "clean"))  # type: ignore[misc]
+        seconds = 0.0
+        for part in ("injected", "clean"):
+            path = work / f"{part}.txt"
+            seconds += timed(lambda path=path, fn=fn: fn(path), runs)[0]  # type: ignore[misc]
+        out[name] = seconds
     return out
 
 

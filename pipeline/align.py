@@ -147,8 +147,8 @@ def finnish_for(english: str) -> tuple[str, ...]:
         lines = data[start : start + length].decode("utf-8", errors="replace").split("\n")
         entries = lines[1:2] + [re.sub(r"^\d+\.\s*", "", x) for x in lines[2:] if re.match(r"^\d+\.", x)]
         for entry in entries:
-            for t in entry.split(","):
-                t = re.sub(r"\s*\d+\.$", "", re.sub(r"^\d+\.\s*", "", t.strip())).strip()
+            for raw in entry.split(","):
+                t = re.sub(r"\s*\d+\.$", "", re.sub(r"^\d+\.\s*", "", raw.strip())).strip()
                 if t and " " not in t and not t.endswith("-") and t not in words:
                     words.append(t)
     return tuple(words)

@@ -18,8 +18,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from . import valency
-from .parse import base_form
 from .errors import InputError
+from .parse import base_form
 from .records import ParsedSegment, Word
 
 MODEL = Path(__file__).with_name("data") / "casemodel.tsv"
@@ -116,7 +116,7 @@ def features(parsed: ParsedSegment, w: Word) -> list[str]:
             f.append(f"h.case={head.case}")
         for rel in ("obl", "obj"):
             gov = valency.governed(hl, head.upos, (rel,))
-            top = _top((kv for kv in gov.items() if rel == "obj" or kv[0] in _OBLIQUE))
+            top = _top(kv for kv in gov.items() if rel == "obj" or kv[0] in _OBLIQUE)
             if top:
                 f.append(f"h.{rel}={top}")
         grand = parsed.head(head)

@@ -711,3 +711,76 @@ def clear_caches() -> None:
     """Forget cached inflections (for benchmarks that time a cold start)."""
     for cached in (inflect, _generate, _part_forms):
         cached.cache_clear()
+
+
+# Consonant gradation from the weak grade of an infinitive to the strong grade of its present
+# stem ("ajatella" → "ajattele-", "tavata" → "tapaa-", "pudota" → "putoa-").
+_VERB_STRONG = (
+    ("tt", "tt"),
+    ("t", "tt"),
+    ("d", "t"),
+    ("v", "p"),
+    ("p", "pp"),
+    ("k", "kk"),
+    ("ng", "nk"),
+    ("ll", "lt"),
+    ("nn", "nt"),
+    ("rr", "rt"),
+    ("mm", "mp"),
+)
+
+
+def _verb_stems(infinitive: str) -> list[str]:
+    """Candidate present stems of an infinitive (Voikko decides which are real)."""
+    inf = infinitive.lower()
+    stems: list[str] = []
+    if inf == "olla":
+        return ["o"]  # "on" / "ovat": irregular, see finite_forms
+    if inf.endswith(("hda", "hdä")):  # tehdä, nähdä → teke-, näke-
+        stems.append(inf[:-3] + "ke")
+    if inf.endswith(("da", "dä")):  # saada, syödä
+        stems.append(inf[:-2])
+    if inf.endswith(("lla", "llä", "nna", "nnä", "rra", "rrä", "sta", "stä")):  # tulla, mennä, nousta
+        stems.append(inf[:-2] + "e")
+    if inf.endswith(("ta", "tä")):
+        stems += [inf[:-2] + inf[-1], inf[:-2] + "tse", inf[:-2] + "ne"]  # haluta, tarvita, vanheta
+    if inf[-2:-1] in _VOWELS and inf[-1:] in "aä":  # valvoa, puhua, hoitaa
+        stems.append(inf[:-1])
+    out: list[str] = []
+    for stem in stems:
+        out.append(stem)
+        for weak, strong in _VERB_STRONG:
+            k = stem.rfind(weak, 0, len(stem) - 1)
+            if k > 0 and k >= len(stem) - 5:
+                out.append(stem[:k] + strong + stem[k + len(weak) :])
+    return list(dict.fromkeys(out))
+
+
+@functools.lru_cache(maxsize=20_000)
+def finite_forms(infinitive: str, number: str) -> tuple[str, ...]:
+    """The present indicative third-person forms of a verb in the given UD number ("Sing": "hoitaa",
+    "Plur": "hoitavat"), every form confirmed by Voikko's analysis."""
+    _check_args("Nom", number, "VERB")
+    if infinitive.lower() == "olla":
+        return ("ovat",) if number == "Plur" else ("on",)
+    wanted = UD_NUMBERS[number]
+    found: list[str] = []
+    back = _harmonies(infinitive)[0]
+    # The third person singular lengthens the stem's last vowel ("hoitaa", "valvoo") unless it is
+    # long or a diphthong already ("saa", "syö", "haluaa"): both are tried, Voikko tells.
+    endings = ("vat" if back else "vät",) if number == "Plur" else ("", "V")
+    candidates = [stem + (stem[-1] if e == "V" else e) for stem in _verb_stems(infinitive) for e in endings]
+    for form in candidates:
+        if form in found:
+            continue
+        if any(
+            a.get("BASEFORM") == infinitive.lower()
+            and a.get("MOOD") == "indicative"
+            and a.get("TENSE") == "present_simple"
+            and a.get("PERSON") == "3"
+            and a.get("NUMBER") == wanted
+            and a.get("NEGATIVE") in ("false", "both")  # "saa" is also the connegative
+            for a in analyses(form)
+        ):
+            found.append(form)
+    return tuple(found)

@@ -218,8 +218,7 @@ class Word(Record):
     """A word of the parser's analysis of a segment, with document offsets.
 
     `i` is its index in the segment's parse, `head` the index of its head (its own index for a
-    root), `deprel` the UD relation (`root` for a root), `feats` the UD features, `ent` the
-    named-entity type the parser gave it ("" for none).
+    root), `deprel` the UD relation (`root` for a root), `feats` the UD features.
     """
 
     i: int
@@ -231,7 +230,6 @@ class Word(Record):
     feats: dict[str, str]
     head: int
     deprel: str
-    ent: str = ""
 
     @property
     def case(self) -> str | None:

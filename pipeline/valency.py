@@ -53,7 +53,7 @@ def cases(kind: str, lemma: str, pos: str, relation: str) -> collections.Counter
 def governed(lemma: str, pos: str, relations: tuple[str, ...]) -> collections.Counter[str]:
     """The cases a head takes over several relations (its subtypes included: "obl" counts "obl:arg")."""
     total: collections.Counter[str] = collections.Counter()
-    for (kind, lem, p, rel), counts in _by_head().get((lemma.lower(), pos), {}).items():
+    for (kind, _lemma, _pos, rel), counts in _by_head().get((lemma.lower(), pos), {}).items():
         if kind == "gov" and rel.split(":")[0] in relations:
             total.update(counts)
     return total

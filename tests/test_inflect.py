@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import time
+from pathlib import Path
 
 import pytest
 
+from pipeline import conllu
 from pipeline.errors import ConfigError
 from pipeline.inflect import UD_CASES, clear_caches, inflect, inflect_like
 
@@ -163,7 +164,7 @@ def test_unknown_case_lists_the_valid_ones() -> None:
         inflect("kauppa", "Loc", "Sing")
 
 
-@pytest.mark.parametrize(("number", "pos"), [("Dual", "NOUN"), ("Sing", "DET")])
+@pytest.mark.parametrize(("number", "pos"), [("Dual", "NOUN"), ("Sing", "INTJ")])
 def test_unknown_number_or_pos(number: str, pos: str) -> None:
     with pytest.raises(ConfigError, match="expected one of"):
         inflect("kauppa", "Gen", number, pos)
@@ -174,14 +175,31 @@ def test_ud_cases_map_to_voikko() -> None:
     assert UD_CASES["Ine"] == "sisaolento" and UD_CASES["Com"] == "seuranto"
 
 
-def test_cached_calls_are_fast() -> None:
+def test_repeated_calls_are_cached() -> None:
     clear_caches()
-    words = ["kauppa", "rakenne", "hammas", "virtuaalinen", "organisaatio#rakenne", "Helsinki"]
-    t0 = time.perf_counter()
-    for _ in range(50):
-        for w in words:
-            for case in UD_CASES:
-                inflect(w, case, "Plur")
-    elapsed = time.perf_counter() - t0
-    calls = 50 * len(words) * len(UD_CASES)
-    assert elapsed / calls < 0.003  # well under the few ms a call may take on average
+    inflect("kauppa", "Ine", "Sing")
+    inflect("kauppa", "Ine", "Sing")
+    info = inflect.cache_info()  # type: ignore[attr-defined]
+    assert info.hits >= 1
+
+
+TREEBANK_SAMPLE = Path(__file__).parent / "data" / "fi_ftb_sample.conllu"
+
+
+def test_treebank_forms() -> None:
+    """Singular nouns of a treebank sample (UD Finnish-FTB, CC BY 4.0) regenerated from lemma and case."""
+    tokens = [
+        t
+        for sent in conllu.read(TREEBANK_SAMPLE)
+        for t in sent.tokens
+        if t.upos == "NOUN"
+        and t.feats.get("Number") == "Sing"
+        and t.feats.get("Case") not in (None, "Nom")
+        and "Person[psor]" not in t.feats
+        and "Clitic" not in t.feats
+        and "Style" not in t.feats
+        and t.form.isalpha()
+    ]
+    assert len(tokens) >= 50
+    right = sum(1 for t in tokens if inflect(t.lemma, t.feats["Case"], "Sing")[:1] == (t.form.lower(),))
+    assert right / len(tokens) >= 0.9

@@ -51,9 +51,11 @@ def test_a_rejected_change_is_not_in_the_cleaned_text(seed_run: tuple[Path, Path
     assert (
         not kept["applied"] and kept["decision"] == "reject" and kept["reason"] == "rejected by the reviewer"
     )
-    # Exactly this one stays as it was; the other eight agreement fixes are made.
+    # Exactly this one stays as it was; the other three genitives are made to agree, and the five
+    # subjects and objects get the case their clause needs (the syntax checks).
     assert text.count("virtuaalinen avustajien") == 1
-    assert text.count("irtuaalisten avustajien") == original.count("virtuaalinen avustajien") - 1
+    assert text.count("irtuaalisten avustajien") == 3
+    assert text.count("irtuaaliset avustajat") + text.count("irtuaalisia avustajia") == 5
     s = original.index("virtuaalinen avustajien")
     assert text[: kept["start"] + 23].endswith("virtuaalinen avustajien") and s <= kept["start"]
     assert io.read_jsonl(out / "review.jsonl") == [
@@ -91,8 +93,8 @@ def test_stale_decisions_are_reported_not_dropped(seed_run: tuple[Path, Path]) -
 
 def test_rejecting_a_merged_fix_brings_back_the_casing(tmp_path: Path) -> None:
     text = "Kissa nukkuu. virtuaalinen avustajien pidetään kalliina.\n"
-    assert reviewed(text, tmp_path, "").text == "Kissa nukkuu. Virtuaalisten avustajien pidetään kalliina.\n"
-    result = reviewed(text, tmp_path, "changes:\n  doc:b000:s01:adjective-noun-agreement:0: reject\n")
+    assert reviewed(text, tmp_path, "").text == "Kissa nukkuu. Virtuaalisia avustajia pidetään kalliina.\n"
+    result = reviewed(text, tmp_path, "changes:\n  doc:b000:s01:object-case:0: reject\n")
     assert result.text == "Kissa nukkuu. Virtuaalinen avustajien pidetään kalliina.\n"
 
 
@@ -101,8 +103,8 @@ def test_accepting_a_change_blocked_by_another(tmp_path: Path) -> None:
     casing = "doc:b000:s01:voikko:7:0"
     result = reviewed(text, tmp_path, f"changes:\n  {casing}: accept\n")
     assert [d.status for d in result.decisions] == ["conflict"]
-    assert "doc:b000:s01:adjective-noun-agreement:0" in result.decisions[0].message
-    assert result.text == "Kissa nukkuu. Virtuaalisten avustajien pidetään kalliina.\n"
+    assert "doc:b000:s01:object-case:0" in result.decisions[0].message
+    assert result.text == "Kissa nukkuu. Virtuaalisia avustajia pidetään kalliina.\n"
 
 
 @pytest.mark.parametrize(

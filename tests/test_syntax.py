@@ -33,7 +33,10 @@ CASES = [
     ("Asia selvisi kone avulla.", [("adposition-case", "kone", "koneen")]),
     # object case: a nominative object in an active clause with a subject; partitive under negation
     ("Hän ei ostanut auto.", [("object-case", "auto", "autoa")]),
-    ("Virtuaalinen avustajien pidetään usein yrittäjinä.", [("object-case", "Virtuaalinen avustajien", "Virtuaalisia avustajia")]),
+    (
+        "Virtuaalinen avustajien pidetään usein yrittäjinä.",
+        [("object-case", "Virtuaalinen avustajien", "Virtuaalisia avustajia")],
+    ),
     # negation: a negated existential or possessive clause takes a partitive subject
     ("Eikä hänellä ole auto.", [("negation-partitive", "auto", "autoa")]),
     ("Meillä ei ole rahat.", [("negation-partitive", "rahat", "rahoja")]),
@@ -41,7 +44,10 @@ CASES = [
     ("Tiedote lähetettiin kaikille käyttäjät.", [("modifier-agreement", "käyttäjät", "käyttäjille")]),
     ("Hän asuu pienessä kaupunki.", [("modifier-agreement", "kaupunki", "kaupungissa")]),
     # subject: a finite verb in the third person takes a nominative subject
-    ("Tyypillisesti virtuaalinen avustajien hoitaa tehtäviään verkossa.", [("genitive-subject", "virtuaalinen avustajien", "virtuaaliset avustajat")]),
+    (
+        "Tyypillisesti virtuaalinen avustajien hoitaa tehtäviään verkossa.",
+        [("genitive-subject", "virtuaalinen avustajien", "virtuaaliset avustajat")],
+    ),
     # clean controls: correct Finnish gives nothing
     ("Hän osallistui eilen kokoukseen.", []),
     ("Asia selvisi koneen avulla.", []),
@@ -96,7 +102,9 @@ def test_one_parse_per_document(monkeypatch: pytest.MonkeyPatch) -> None:
         return real(segments)  # type: ignore[arg-type]
 
     monkeypatch.setattr(parse, "parse_segments", counting)
-    check_segments(segment_text("t", "Hän osallistui kokous. Toinen lause."), [get_checker(n) for n in SYNTAX])
+    check_segments(
+        segment_text("t", "Hän osallistui kokous. Toinen lause."), [get_checker(n) for n in SYNTAX]
+    )
     assert calls == [1]
 
 
@@ -114,7 +122,9 @@ def test_missing_parser_model_is_one_clear_error(monkeypatch: pytest.MonkeyPatch
     ("content", "problem"),
     [("gov\tx\n", "line 1: expected kind, lemma, pos, relation, case, count"), (None, "cannot read")],
 )
-def test_bad_lexicon_is_an_input_error(tmp_path: pytest.TempPathFactory, content: str | None, problem: str) -> None:
+def test_bad_lexicon_is_an_input_error(
+    tmp_path: pytest.TempPathFactory, content: str | None, problem: str
+) -> None:
     path = tmp_path / "valency.tsv"  # type: ignore[operator]
     if content is not None:
         path.write_text(content, encoding="utf-8")
@@ -144,7 +154,9 @@ def test_case_model_gives_probabilities() -> None:
 
 def _issue(rule: str, severity: str, suggestions: list[str], start: int = 15, end: int = 21) -> Issue:
     text = "Hän osallistui kokous eilen."
-    return Issue("t", "t:b000:s00", start, end, "case", rule, severity, "m", suggestions, "pipeline", text[start:end])
+    return Issue(
+        "t", "t:b000:s00", start, end, "case", rule, severity, "m", suggestions, "pipeline", text[start:end]
+    )
 
 
 @pytest.mark.parametrize(
@@ -167,9 +179,32 @@ def test_syntax_fix_wins_over_adjacent_agreement_on_the_same_span() -> None:
     text = "Tyypillisesti virtuaalinen avustajien hoitaa tehtäviään."
     segments = segment_text("t", text)
     span = (14, 37)
-    adjacent = Issue("t", segments[0].id, *span, "agreement", "adjective-noun-agreement", "error", "m",
-                     ["virtuaalisten avustajien"], "pipeline", text[span[0] : span[1]])
-    syntax = Issue("t", segments[0].id, *span, "case", "genitive-subject", "error", "m",
-                   ["virtuaaliset avustajat"], "pipeline", text[span[0] : span[1]])
+    adjacent = Issue(
+        "t",
+        segments[0].id,
+        *span,
+        "agreement",
+        "adjective-noun-agreement",
+        "error",
+        "m",
+        ["virtuaalisten avustajien"],
+        "pipeline",
+        text[span[0] : span[1]],
+    )
+    syntax = Issue(
+        "t",
+        segments[0].id,
+        *span,
+        "case",
+        "genitive-subject",
+        "error",
+        "m",
+        ["virtuaaliset avustajat"],
+        "pipeline",
+        text[span[0] : span[1]],
+    )
     changes = plan_changes(text, segments, [adjacent, syntax])
-    assert [(c.rule, c.applied) for c in changes] == [("genitive-subject", True), ("adjective-noun-agreement", False)]
+    assert [(c.rule, c.applied) for c in changes] == [
+        ("genitive-subject", True),
+        ("adjective-noun-agreement", False),
+    ]

@@ -17,7 +17,9 @@ Usage: python tools/build_casemodel.py OUT.tsv [--conllu F ...] [--text F ...] [
 from __future__ import annotations
 
 import argparse
+import collections
 import hashlib
+import json
 import random
 import sys
 from collections.abc import Iterator
@@ -31,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline import casemodel, conllu, parse  # noqa: E402
 from pipeline.check import syntax  # noqa: E402
+from pipeline.records import ParsedSegment  # noqa: E402
 
 GOVERNED = {"Ela", "Ill", "Ine", "Ade", "All", "Abl", "Ess", "Tra", "Par", "Gen", "Abe", "Com", "Ins"}
 AGREEING = {"amod", "det", "nummod"}
@@ -127,7 +130,10 @@ def _nominatives(toks: list[Tok], starts: list[int], skip: set[int]) -> dict[int
     return {
         starts[i]: "Nom"
         for i, t in enumerate(toks)
-        if i not in skip and t.upos == "NOUN" and t.feats.get("Case") == "Nom" and t.feats.get("Number") == "Sing"
+        if i not in skip
+        and t.upos == "NOUN"
+        and t.feats.get("Case") == "Nom"
+        and t.feats.get("Number") == "Sing"
     }
 
 
@@ -159,20 +165,44 @@ def examples(sentences: list[list[Tok]], rng: random.Random, per_sentence: int) 
             yield Example(text, labels, held_out)
 
 
-def featurise(exs: list[Example]) -> list[tuple[list[str], str, bool]]:
-    """Parse every example's text once and take the features of its judged nouns (the candidates)."""
-    out: list[tuple[list[str], str, bool]] = []
+Parsed = list[tuple[ParsedSegment, dict[int, str], bool]]
+
+
+def parse_examples(exs: list[Example], cache: Path | None) -> Parsed:
+    """Every example's text parsed once; with `cache`, the parses are kept in (and read from) a JSONL
+    file, so that training again with other features or settings needs no parsing."""
+    if cache is not None and cache.exists():
+        rows = [json.loads(line) for line in cache.read_text(encoding="utf-8").splitlines()]
+        if len(rows) == len(exs) and all(r["text"] == e.text for r, e in zip(rows, exs, strict=True)):
+            return [
+                (ParsedSegment.from_dict(r["parse"]), {int(k): v for k, v in e.labels.items()}, e.held_out)
+                for r, e in zip(rows, exs, strict=True)
+            ]
+        print(f"  {cache}: made from other sentences, parsing again", file=sys.stderr)
+    out: Parsed = []
     texts = [e.text for e in exs]
     for n, doc in enumerate(parse.nlp().pipe(texts, batch_size=128)):
-        e = exs[n]
-        parsed = parse.ParsedSegment("x", parse._words(doc, 0))
-        at = {w.start: w for w in parsed.words}
-        for start, label in e.labels.items():
-            w = at.get(start)
-            if w is not None and syntax.candidate(parsed, w):
-                out.append((casemodel.features(parsed, w), label, e.held_out))
+        out.append((ParsedSegment("x", parse.words_of(doc, 0)), exs[n].labels, exs[n].held_out))
         if n % 2000 == 0:
             print(f"  parsed {n}/{len(texts)}", file=sys.stderr)
+    if cache is not None:
+        tmp = cache.with_suffix(".tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
+            for (parsed, _, _), e in zip(out, exs, strict=True):
+                f.write(json.dumps({"text": e.text, "parse": parsed.to_dict()}, ensure_ascii=False) + "\n")
+        tmp.replace(cache)
+    return out
+
+
+def featurise(parsed_examples: Parsed) -> list[tuple[list[str], str, bool]]:
+    """The features of every judged noun (the candidates) and the case it should have."""
+    out: list[tuple[list[str], str, bool]] = []
+    for parsed, labels, held_out in parsed_examples:
+        at = {w.start: w for w in parsed.words}
+        for start, label in labels.items():
+            w = at.get(start)
+            if w is not None and syntax.candidate(parsed, w):
+                out.append((casemodel.features(parsed, w), label, held_out))
     return out
 
 
@@ -223,6 +253,10 @@ def evaluate(model: casemodel.CaseModel, data: list[tuple[list[str], str]]) -> N
             f"right case {right / max(1, len(broken)):.3f} of {len(broken)} broken nouns; "
             f"alarms {alarms / max(1, len(controls)):.4f} of {len(controls)} nominative nouns"
         )
+    for sure in (0.5, 0.6, 0.7, 0.8):
+        picked = [(p, label) for p, label in probs if p["Nom"] < 0.2 and max(p.values()) >= sure]
+        right = sum(1 for p, label in picked if max(p, key=p.__getitem__) == label)
+        print(f"held out, sure at {sure}: {len(picked)} fixes, {right / max(1, len(picked)):.3f} right")
 
 
 def main() -> None:
@@ -231,9 +265,11 @@ def main() -> None:
     ap.add_argument("--conllu", type=Path, nargs="*", default=[])
     ap.add_argument("--text", type=Path, nargs="*", default=[])
     ap.add_argument("--epochs", type=int, default=6)
-    ap.add_argument("--l2", type=float, default=1e-4)
+    ap.add_argument("--l2", type=float, default=1e-3)
     ap.add_argument("--rate", type=float, default=0.1)
     ap.add_argument("--per-sentence", type=int, default=4)
+    ap.add_argument("--parses", type=Path, default=None, help="a JSONL cache of the parses (kept)")
+    ap.add_argument("--min-count", type=int, default=3, help="drop features seen fewer times in training")
     ap.add_argument("--prune", type=float, default=0.05, help="drop weights smaller than this")
     args = ap.parse_args()
     rng = random.Random(20261201)
@@ -241,7 +277,10 @@ def main() -> None:
     sentences += [s for p in args.text for s in parsed_sentences(p)]
     exs = list(examples(sentences, rng, args.per_sentence))
     print(f"{len(sentences)} sentences, {len(exs)} examples", file=sys.stderr)
-    data = featurise(exs)
+    data = featurise(parse_examples(exs, args.parses))
+    if args.min_count > 1:
+        seen = collections.Counter(f for feats, _, held_out in data if not held_out for f in set(feats))
+        data = [([f for f in feats if seen[f] >= args.min_count], c, h) for feats, c, h in data]
     names, w = train([(f, c) for f, c, h in data if not h], args.epochs, args.l2, args.rate)
     weights = {
         name: {casemodel.CASES[j]: float(w[i, j]) for j in range(w.shape[1]) if abs(w[i, j]) >= args.prune}

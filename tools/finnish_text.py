@@ -1,7 +1,8 @@
 """Professional Finnish text for the valency lexicon and the case model, from Debian's Finnish documentation.
 
 Downloads (apt-get download: no root needed, no install) the Finnish help of LibreOffice and GIMP
-and LibreOffice's Finnish messages, extracts their paragraphs and sentences, and keeps those that are Finnish: at least 90 % of the words known to
+and LibreOffice's Finnish messages, extracts their paragraphs and sentences, and keeps those that
+are Finnish: at least 90 % of the words known to
 Voikko, no common English function word. The Finnish package descriptions of the Debian archive
 (apt's Translation-fi index, fetched by `apt-get update -o Acquire::Languages=fi`) are added when
 apt has them. One paragraph per line, duplicates dropped.
@@ -25,7 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.finnish import spell  # noqa: E402
 
-PACKAGES = {"libreoffice-help-fi": "usr/share/libreoffice/help/fi", "gimp-help-fi": "usr/share/gimp/2.0/help/fi"}
+PACKAGES = {
+    "libreoffice-help-fi": "usr/share/libreoffice/help/fi",
+    "gimp-help-fi": "usr/share/gimp/2.0/help/fi",
+}
 MESSAGES = {"libreoffice-l10n-fi": "usr/lib/libreoffice/program/resource/fi/LC_MESSAGES"}
 TRANSLATIONS = "/var/lib/apt/lists"
 ENGLISH = frozenset("the and of to is in for you this with can be a".split())
@@ -113,7 +117,9 @@ def description_paragraphs() -> list[str]:
     """The Finnish package descriptions apt has (empty when it has none)."""
     out: list[str] = []
     for index in sorted(Path(TRANSLATIONS).glob("*Translation-fi*")):
-        cat = {".lz4": ["lz4", "-dc"], ".xz": ["xz", "-dc"], ".gz": ["gzip", "-dc"]}.get(index.suffix, ["cat"])
+        cat = {".lz4": ["lz4", "-dc"], ".xz": ["xz", "-dc"], ".gz": ["gzip", "-dc"]}.get(
+            index.suffix, ["cat"]
+        )
         text = subprocess.run([*cat, str(index)], check=True, capture_output=True, text=True).stdout
         current: list[str] = []
         for line in [*text.splitlines(), ""]:

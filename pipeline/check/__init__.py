@@ -32,6 +32,7 @@ CHECKERS: dict[str, str] = {
     "syntax-subject": "pipeline.check.syntax:Subject",
     "syntax-agreement": "pipeline.check.syntax:Agreement",
     "syntax-case": "pipeline.check.syntax:CaseModelChecker",
+    "syntax-verb": "pipeline.check.syntax:Verb",
 }
 DEFAULT_CHECKERS = tuple(CHECKERS)
 
