@@ -223,16 +223,16 @@ class SyntaxChecker(Checker):
         assert first is not None, "a finding has words or a verb"
         start = first.start - seg.start
         end = f.words[-1].end - seg.start if f.words else start
-        out: list[str] | None = []
+        pieces: list[str] = []
         pos = start
         for w in f.words:
             upos = w.upos if w.upos in INFLECTED_POS else "NOUN"
             forms = inflect_like(w.text, base_form(w), f.case, f.number, upos)
             if not forms:
-                out = None
                 break
-            out.append(seg.text[pos : w.start - seg.start] + forms[0])
+            pieces.append(seg.text[pos : w.start - seg.start] + forms[0])
             pos = w.end - seg.start
+        out: list[str] | None = pieces if len(pieces) == len(f.words) else None
         finite = finite_forms(f.verb.lemma, f.number) if f.verb is not None else ()
         if f.verb is not None and (finite or not f.words):
             end = f.verb.end - seg.start
@@ -638,8 +638,7 @@ class Verb(SyntaxChecker):
             if (
                 len(subjects) != 1
                 or _is_name(subjects[0])
-                or parsed.children(subjects[0])
-                and any(c.relation == "conj" for c in parsed.children(subjects[0]))
+                or any(c.relation == "conj" for c in parsed.children(subjects[0]))
             ):
                 continue
             subject = subjects[0]
