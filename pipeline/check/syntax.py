@@ -20,15 +20,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import casemodel, parse, valency
-from ..casemodel import (
-    NECESSIVE_VERBS,
-)
-from ..casemodel import (
-    negated as _negated,
-)
-from ..casemodel import (
-    verb_chain_top as _verb_chain_top,
-)
+from ..casemodel import NECESSIVE_VERBS
+from ..casemodel import negated as _negated
+from ..casemodel import verb_chain_top as _verb_chain_top
 from ..finnish import NAME_CLASSES, analyses
 from ..inflect import UD_CASES, finite_forms, inflect_like
 from ..parse import base_form
@@ -140,8 +134,13 @@ def _fixed_form(parsed: ParsedSegment, word: Word) -> bool:
     coordination ("kysyntä- ja tarjontasuhteisiin", "Vuosisadan auto -palkinto") or a title before
     a name ("kuvanveistäjä Pygmalionista")."""
     nxt = parsed.words[word.i + 1] if word.i + 1 < len(parsed.words) else None
+    after = parsed.words[word.i + 2] if word.i + 2 < len(parsed.words) else None
     if word.text.endswith("-") or (nxt is not None and nxt.text.startswith(("-", "–"))):
         return True
+    if nxt is not None and nxt.upos == "NUM" and after is not None and after.text.startswith(("-", "–")):
+        return True  # "Monitori 2010 -tapahtuma"
+    if word.text.isupper():
+        return True  # an abbreviation: "UTC", "EU"
     return nxt is not None and nxt.upos == "PROPN" and nxt.text[:1].isupper()
 
 
@@ -428,20 +427,13 @@ class Subject(SyntaxChecker):
                     confident=True,
                 )
                 continue
-            if w.relation != "nsubj" or w.case != "Nom" or number != "Plur" or _fixed_form(parsed, w):
+            if w.case != "Nom" or _fixed_form(parsed, w) or not _negated_existential(parsed, w):
                 continue
-            olla = _olla_predicate(parsed, head)
-            if olla is None or not (_negated(parsed, head) or _negated(parsed, olla)):
-                continue
-            placed = any(
-                c.case in ("Ade", "Ine") and c.relation in ("obl", "nsubj", "nmod")
-                for c in parsed.children(head)
-            )
-            if (w.i > olla.i or placed) and _only_reading(w, "Nom", "Plur"):
+            if _only_reading(w, "Nom", number) or (number == "Sing" and _nominative(w)):
                 yield Finding(
                     _phrase(parsed, w),
                     "Par",
-                    "Plur",
+                    number,
                     rule="negation-partitive",
                     category="case",
                     message="Kieltolauseen olla-verbin subjekti on partitiivissa: “{text}” → {case}.",
@@ -474,8 +466,10 @@ class Agreement(SyntaxChecker):
             number = w.number or "Sing"
             if ("Nom", number) not in _voikko_cases(w.text):
                 continue
-            for m in parsed.children(w):
-                if m.deprel not in AGREEING or m.i > w.i or not m.case or m.case == "Nom":
+            attached = [m for m in parsed.children(w) if m.deprel in AGREEING]
+            adjacent = _adjacent_modifier(parsed, w)
+            for m in [*attached, *([adjacent] if adjacent and adjacent not in attached else [])]:
+                if m.i > w.i or not m.case or m.case == "Nom":
                     continue
                 if m.upos == "NUM" and m.case == "Par":
                     continue
@@ -524,6 +518,48 @@ def _carries_case(modifier: Word, noun: Word) -> bool:
     return bool(readings) and {c for c, _ in readings} == {modifier.case}
 
 
+# Postpositions that take the genitive and are rarely adverbs, for a noun the parser did not attach
+# to them ("kone avulla" parsed as a genitive attribute of "apu"): the lexicon is thin on them.
+GENITIVE_POSTPOSITIONS = frozenset(
+    "avulla kanssa takia vuoksi ansiosta perusteella johdosta välityksellä myötä ohella sijaan "
+    "puolesta aikana jälkeen toimesta osalta kautta varten".split()
+)
+# Quantifiers that agree with the noun after them ("kaikille käyttäjät"); demonstratives are often
+# adverbials of their own ("näissä sijoittajat laittoivat").
+QUANTIFYING_DETERMINERS = frozenset("kaikki jokainen useat monet muu sama".split())
+
+
+def _negated_existential(parsed: ParsedSegment, w: Word) -> bool:
+    """The subject of a negated existential or possessive "olla" ("eikä hänellä ole auto"): it takes
+    the partitive. "Auto ei ole punainen" is a negated predication: the existential subject follows
+    the verb, or the clause has a place or a possessor."""
+    head = parsed.head(w)
+    if w.relation != "nsubj" or head is None:
+        return False
+    olla = _olla_predicate(parsed, head)
+    if olla is None or not (_negated(parsed, head) or _negated(parsed, olla)):
+        return False
+    possessive = any(c.deprel == "cop:own" for c in parsed.children(head))
+    placed = possessive or any(
+        c.case in ("Ade", "Ine") and c.relation in ("obl", "nsubj", "nmod") for c in parsed.children(head)
+    )
+    return (w.i > olla.i or placed) and head.upos in ("VERB", "AUX", "NOUN", "PRON", "ADV")
+
+
+def _adjacent_modifier(parsed: ParsedSegment, noun: Word) -> Word | None:
+    """The word right before the noun when it is an adjective or a determiner in another case that
+    the parser did not attach to it ("kaikille käyttäjät")."""
+    if noun.i == 0:
+        return None
+    m = parsed.words[noun.i - 1]
+    if m.end != noun.start - 1 or m.case in (None, "Nom") or m.case in POSSESSOR_CASES:
+        return None
+    if not (m.upos == "ADJ" or (m.upos in ("PRON", "DET") and m.lemma.lower() in QUANTIFYING_DETERMINERS)):
+        return None
+    readings = _voikko_cases(m.text)
+    return m if readings and {c for c, _ in readings} == {m.case} else None
+
+
 def _governing_numeral(word: Word) -> bool:
     """A cardinal numeral other than "yksi" in the nominative, as a noun's modifier: it governs the
     partitive ("kaksi albumia"); the written-out numbers Voikko knows."""
@@ -566,6 +602,23 @@ class CaseModelChecker(SyntaxChecker):
                     rule="numeral-partitive",
                     category="case",
                     message=f"Lukusanan “{numeral.text}” jälkeen tarvitaan partitiivi: “{{text}}”.",
+                    confident=True,
+                )
+                continue
+            if _negated_existential(parsed, w):
+                continue  # syntax-subject's negation-partitive
+            nxt = parsed.words[w.i + 1] if w.i + 1 < len(parsed.words) else None
+            postposition = nxt is not None and nxt.text.lower() in GENITIVE_POSTPOSITIONS
+            if postposition or w.deprel == "nmod:poss":
+                # "kone avulla", "yritys organisaatiorakenne": a postposition's complement or a
+                # genitive attribute left in the nominative.
+                yield Finding(
+                    _phrase(parsed, w),
+                    "Gen",
+                    "Sing",
+                    rule="adposition-case" if postposition else "case-government",
+                    category="case",
+                    message="“{text}” on nominatiivissa, vaikka paikka vaatii genetiivin.",
                     confident=True,
                 )
                 continue
