@@ -118,18 +118,25 @@ class Untranslated(Checker):
                 words[j].end,
                 category="untranslated",
                 rule="untranslated-english",
-                severity=self._severity(seg, run, i, j),
+                severity=self._severity(seg, words, run, i, j),
                 message=f"Kääntämätöntä englantia: “{phrase}”.",
                 suggestions=_translations(words[i].text, nxt.text if nxt else None) if i == j else [],
             )
 
     @staticmethod
-    def _severity(seg: Segment, run: list[str | None], i: int, j: int) -> str:
-        """An English word or phrase is an error; one capitalised English word mid-sentence in body
-        text is mostly a name the lexicon also lists ("Martin", "Endurance", "Flash Gordon"): info."""
+    def _severity(seg: Segment, words: list[Token], run: list[str | None], i: int, j: int) -> str:
+        """An English word or phrase is an error, one capitalised English word a warning; but one
+        that reads as part of a name mid-sentence is info: an English given name ("Martin"), after a
+        capitalised word ("Turku Science Park", "Juhana Gent") or before a foreign one ("Flash
+        Gordon", "Southern Cameroons")."""
         if "word" in run or j > i:
             return "error"
-        if i > 0 and seg.kind not in ("title", "heading"):
+        if i == 0 or seg.kind in ("title", "heading"):
+            return "warning"
+        word = words[i].text
+        prev, nxt = words[i - 1].text, words[j + 1].text if j + 1 < len(words) else ""
+        foreign_next = nxt[:1].isupper() and (not spell(nxt) or (nxt.isascii() and is_name(nxt)))
+        if is_name(word) or prev[:1].isupper() or foreign_next:
             return "info"
         return "warning"
 

@@ -15,7 +15,6 @@ Voikko's is not.
 
 from __future__ import annotations
 
-import collections
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -49,10 +48,9 @@ CASE_NAMES = {
 NOUNS = frozenset({"NOUN", "PROPN"})
 # Children that agree with their noun in case and number.
 AGREEING = frozenset({"amod", "det", "nummod"})
-# A governed case must have been seen at least this often with the head, and hold this share of
-# the head's cases, before a nominative is called wrong on the lexicon's word alone.
+# A verb must have been seen this often with partitive objects before its plural object is sure to
+# be partitive too.
 MIN_COUNT = 5
-MIN_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -169,30 +167,6 @@ def _phrase(parsed: ParsedSegment, noun: Word) -> list[Word]:
     for m in _agreeing(parsed, noun):
         words.extend(w for w in _phrase(parsed, m) if w not in words)
     return sorted(words, key=lambda w: w.i)
-
-
-def _best(counts: collections.Counter[str], allowed: set[str]) -> tuple[str, int, float] | None:
-    """The most frequent allowed case, its count and its share of the allowed cases."""
-    wanted = {c: n for c, n in counts.items() if c in allowed}
-    total = sum(wanted.values())
-    if not total:
-        return None
-    case = max(sorted(wanted), key=lambda c: wanted[c])
-    return case, wanted[case], wanted[case] / total
-
-
-OBLIQUE = {"Ine", "Ela", "Ill", "Ade", "Abl", "All", "Ess", "Tra"}
-
-
-def _object_case(parsed: ParsedSegment, verb: Word) -> tuple[str, bool]:
-    """The case a singular object of `verb` needs (partitive or genitive), and whether that is sure."""
-    if _negated(parsed, _verb_chain_top(parsed, verb)) or _negated(parsed, verb):
-        return "Par", True
-    counts = valency.cases("gov", verb.lemma, "VERB", "obj")
-    par, gen = counts.get("Par", 0), counts.get("Gen", 0)
-    if par + gen >= MIN_COUNT:
-        return ("Par", par >= 3 * gen) if par >= gen else ("Gen", gen >= 3 * par)
-    return "Par", False
 
 
 class SyntaxChecker(Checker):
