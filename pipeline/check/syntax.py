@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from .. import casemodel, parse, valency
 from ..casemodel import NECESSIVE_VERBS
 from ..casemodel import negated as _negated
+from ..casemodel import nominative_object_allowed as _nominative_object_allowed
 from ..casemodel import verb_chain_top as _verb_chain_top
 from ..finnish import NAME_CLASSES, analyses
 from ..inflect import UD_CASES, finite_forms, inflect_like
@@ -600,11 +601,24 @@ class CaseModelChecker(SyntaxChecker):
             if probs["Nom"] >= FLAG_BELOW:
                 continue
             case = max((c for c in probs if c != "Nom"), key=probs.__getitem__)
-            # A modifier in another case carries the case the translation meant ("pienessä kaupunki").
+            sure = probs[case] >= SURE_ABOVE
+            # A modifier in another case carries the case the translation meant ("pienessä kaupunki");
+            # a plural one may head the phrase instead ("yksi parhaista virtuaalitoimisto"): not sure.
             modifier = next((m for m in parsed.children(w) if _carries_case(m, w)), None)
             number = "Sing"
             if modifier is not None and modifier.case:
                 case, number = modifier.case, modifier.number or "Sing"
+                sure = number == "Sing"
+            head = parsed.head(w)
+            if (
+                w.deprel == "obj"
+                and head is not None
+                and head.upos in ("VERB", "AUX")
+                and not (_negated(parsed, head) or _negated(parsed, _verb_chain_top(parsed, head)))
+            ):
+                # A passive, imperative or necessive clause may have its total object in the
+                # nominative ("johtajan aika hyödynnetään"): reported, never applied.
+                sure = sure and not _nominative_object_allowed(parsed, head)
             rule, category, message = self._kind(parsed, w, case)
             yield Finding(
                 [w] if rule == "modifier-agreement" else _phrase(parsed, w),
@@ -613,7 +627,7 @@ class CaseModelChecker(SyntaxChecker):
                 rule=rule,
                 category=category,
                 message=message,
-                confident=probs[case] >= SURE_ABOVE,
+                confident=sure,
             )
 
     @staticmethod
