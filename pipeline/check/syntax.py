@@ -444,7 +444,9 @@ class Agreement(SyntaxChecker):
             attached = [m for m in parsed.children(w) if m.deprel in AGREEING]
             adjacent = _adjacent_modifier(parsed, w)
             for m in [*attached, *([adjacent] if adjacent and adjacent not in attached else [])]:
-                if m.i > w.i or not m.case or m.case == "Nom":
+                if m.i > w.i or not m.case or m.case == "Nom" or (m.number and m.number != number):
+                    # (a modifier in another number does not agree with the noun: "aikaisempaa
+                    # vetävämmännäköiset kuoret" is a comparison)
                     continue
                 if m.upos == "NUM" and m.case == "Par":
                     continue
@@ -518,6 +520,8 @@ def _negated_existential(parsed: ParsedSegment, w: Word) -> bool:
     placed = possessive or any(
         c.case in ("Ade", "Ine") and c.relation in ("obl", "nsubj", "nmod") for c in parsed.children(head)
     )
+    if any(c.lemma.lower() in ("yhtä", "niin") for m in [w, *parsed.children(w)] for c in parsed.children(m)):
+        return False  # "ei ole yhtä kallis maku kuin": a comparison keeps its nominative
     return (w.i > olla.i or placed) and head.upos in ("VERB", "AUX", "NOUN", "PRON", "ADV")
 
 
