@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .. import casemodel, parse, valency
-from ..casemodel import NECESSIVE_VERBS
+from ..casemodel import NECESSIVE_VERBS, QUANTIFIERS
 from ..casemodel import negated as _negated
 from ..casemodel import nominative_object_allowed as _nominative_object_allowed
 from ..casemodel import verb_chain_top as _verb_chain_top
@@ -601,6 +601,27 @@ class CaseModelChecker(SyntaxChecker):
                     confident=True,
                 )
                 continue
+            verb = parsed.head(w)
+            if w.deprel == "obj" and verb is not None and verb.upos in ("VERB", "AUX"):
+                negated = _negated(parsed, verb) or _negated(parsed, _verb_chain_top(parsed, verb))
+                quantified = any(
+                    c.lemma.lower() in QUANTIFIERS for c in [*parsed.children(w), *parsed.children(verb)]
+                )
+                if negated or quantified:
+                    # "hän ei ostanut auto", "käytti paljon data": negation and quantity words take
+                    # the partitive object whatever the clause.
+                    yield Finding(
+                        _phrase(parsed, w),
+                        "Par",
+                        "Sing",
+                        rule="object-case",
+                        category="case",
+                        message="Objekti “{text}” on nominatiivissa: "
+                        + ("kieltolauseen" if negated else "määrän ilmauksen")
+                        + " objekti on partitiivissa.",
+                        confident=True,
+                    )
+                    continue
             probs = model.probabilities(casemodel.features(parsed, w))
             if probs["Nom"] >= FLAG_BELOW:
                 continue
