@@ -19,11 +19,12 @@ from pathlib import Path
 
 from . import valency
 from .errors import InputError
+from .inflect import UD_CASES
 from .parse import base_form
 from .records import ParsedSegment, Word
 
 MODEL = Path(__file__).with_name("data") / "casemodel.tsv"
-CASES = ("Nom", "Gen", "Par", "Ine", "Ela", "Ill", "Ade", "Abl", "All", "Ess", "Tra", "Abe", "Ins", "Com")
+CASES = tuple(UD_CASES)  # the model's classes: every UD case, the nominative first
 # Features of the head verb that decide an object's case and a clause's type.
 VERB_FEATS = ("Voice", "Mood", "VerbForm", "Person", "Number", "PartForm", "InfForm", "Polarity")
 _OBLIQUE = frozenset({"Ine", "Ela", "Ill", "Ade", "Abl", "All", "Ess", "Tra"})

@@ -37,31 +37,10 @@ def _glossary_term(issue: Issue, glossary: Glossary) -> str | None:
 
 
 def _confirmed_suggestion(issue: Issue, glossary: Glossary) -> str | None:
-    # The agreement rule says "error" only when Voikko confirmed the inflected form it suggests.
+    # The agreement rule and the syntax checks say "error" only when Voikko confirmed the forms.
     return issue.suggestions[0] if issue.severity == "error" and issue.suggestions else None
 
 
-# rule -> how to get its safe replacement (None: no safe fix for this issue)
-SAFE_FIXES: dict[str, Callable[[Issue, Glossary], str | None]] = {
-    "space-before-punctuation": _first_suggestion,
-    "lopsided-slash": _first_suggestion,
-    "voikko:2": _first_suggestion,  # extra whitespace
-    "voikko:3": _first_suggestion,  # space before punctuation
-    "voikko:7": _first_suggestion,  # lowercase sentence start
-    "voikko:8": _first_suggestion,  # repeated word
-    "title-case": _first_suggestion,
-    "adjective-noun-agreement": _confirmed_suggestion,
-    "untranslated-english": _glossary_term,
-    # The syntax checks (issue 11) say "error" only when the parse and the case model are sure and
-    # every word of the suggested phrase is a form Voikko confirms.
-    "object-case": _confirmed_suggestion,
-    "negation-partitive": _confirmed_suggestion,
-    "adposition-case": _confirmed_suggestion,
-    "case-government": _confirmed_suggestion,
-    "modifier-agreement": _confirmed_suggestion,
-    "genitive-subject": _confirmed_suggestion,
-    "numeral-partitive": _confirmed_suggestion,
-}
 # Rules read off the parse know the case the clause needs; on the same span they win over the rules
 # that look only at neighbouring words ("virtuaalinen avustajien hoitaa": the subject's nominative
 # "virtuaaliset avustajat", not the noun's genitive copied onto the adjective).
@@ -76,6 +55,23 @@ SYNTAX_RULES = frozenset(
         "numeral-partitive",
     }
 )
+
+
+# rule -> how to get its safe replacement (None: no safe fix for this issue)
+SAFE_FIXES: dict[str, Callable[[Issue, Glossary], str | None]] = {
+    "space-before-punctuation": _first_suggestion,
+    "lopsided-slash": _first_suggestion,
+    "voikko:2": _first_suggestion,  # extra whitespace
+    "voikko:3": _first_suggestion,  # space before punctuation
+    "voikko:7": _first_suggestion,  # lowercase sentence start
+    "voikko:8": _first_suggestion,  # repeated word
+    "title-case": _first_suggestion,
+    "adjective-noun-agreement": _confirmed_suggestion,
+    "untranslated-english": _glossary_term,
+    # The syntax checks say "error" only when the parse (and the case model) are sure and every word
+    # of the suggested phrase is a form Voikko confirms.
+    **dict.fromkeys(sorted(SYNTAX_RULES), _confirmed_suggestion),
+}
 
 
 # Rules that capitalise a sentence start.

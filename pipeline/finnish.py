@@ -40,6 +40,23 @@ def is_dotted_abbreviation(word: str) -> bool:
 
 
 WORD, PUNCTUATION, WHITESPACE, UNKNOWN = 1, 2, 3, 4  # libvoikko token types
+# Voikko's case names (SIJAMUOTO) → the names a Finnish reader knows, for messages.
+CASE_NAMES = {
+    "nimento": "nominatiivi",
+    "omanto": "genetiivi",
+    "osanto": "partitiivi",
+    "sisaolento": "inessiivi",
+    "sisaeronto": "elatiivi",
+    "sisatulento": "illatiivi",
+    "ulkoolento": "adessiivi",
+    "ulkoeronto": "ablatiivi",
+    "ulkotulento": "allatiivi",
+    "olento": "essiivi",
+    "tulento": "translatiivi",
+    "keinonto": "instruktiivi",
+    "vajanto": "abessiivi",
+    "seuranto": "komitatiivi",
+}
 # Voikko's classes of proper names.
 NAME_CLASSES = frozenset({"nimi", "etunimi", "sukunimi", "paikannimi"})
 
@@ -87,6 +104,11 @@ def analyses(word: str) -> tuple[dict[str, str], ...]:
 def spell(word: str) -> bool:
     """Whether Voikko accepts `word`."""
     return bool(voikko().spell(word))
+
+
+def cased_like(form: str, original: str) -> str:
+    """`form` with its first letter upper case when `original` has it so."""
+    return form[:1].upper() + form[1:] if original[:1].isupper() else form
 
 
 def compound_parts(lemma: str, structure: str) -> list[str]:

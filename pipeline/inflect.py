@@ -12,7 +12,7 @@ import functools
 from collections.abc import Iterable
 
 from .errors import ConfigError
-from .finnish import NAME_CLASSES, analyses, compound_parts
+from .finnish import NAME_CLASSES, analyses, cased_like, compound_parts
 
 # UD Case -> Voikko SIJAMUOTO.
 UD_CASES: dict[str, str] = {
@@ -32,6 +32,9 @@ UD_CASES: dict[str, str] = {
     "Com": "seuranto",
 }
 UD_NUMBERS: dict[str, str] = {"Sing": "singular", "Plur": "plural"}
+# Voikko's SIJAMUOTO and NUMBER → the UD values.
+UD_CASE_OF: dict[str, str] = {v: k for k, v in UD_CASES.items()}
+UD_NUMBER_OF: dict[str, str] = {v: k for k, v in UD_NUMBERS.items()}
 _NOMINAL = frozenset({"nimisana", "laatusana", "nimisana_laatusana", "lukusana", "asemosana", *NAME_CLASSES})
 # Voikko classes that fit each UD UPOS best; a form of another nominal class is kept only when no
 # form of these exists (the treebanks and Voikko disagree on many noun/adjective words).
@@ -465,11 +468,6 @@ def _joined(parts: list[str]) -> str:
     return out
 
 
-def _cased(form: str, like: str) -> str:
-    """`form` with the first letter of `like` upper case when it is."""
-    return form[:1].upper() + form[1:] if like[:1].isupper() else form
-
-
 @functools.lru_cache(maxsize=50_000)
 def _generate(prefix: str, base: str, case: str, number: str, pos: str) -> tuple[str, ...]:
     """Confirmed forms of prefix + base (the lemma, `#` removed), best first."""
@@ -481,7 +479,7 @@ def _generate(prefix: str, base: str, case: str, number: str, pos: str) -> tuple
         ten_first = _ten_first(base.lower(), genitive[0] if genitive else "")
     kept: list[tuple[int, int, int, str]] = []
     for candidate, (e_rank, s_rank) in _candidates(base.lower(), case, number, ten_first):
-        form = _cased(prefix + candidate, whole) if prefix else _cased(candidate, base)
+        form = cased_like(prefix + candidate, whole) if prefix else cased_like(candidate, base)
         level, baseform = _confirm(form, lemma, case, number, pos)
         if not level and form[:1].isupper():  # a proper-noun lemma written in lower case in the form
             form = form.lower()
@@ -640,7 +638,7 @@ def _compound(prefix: str, part: str, sijamuoto: str, numero: str, pos: str) -> 
         # is then confirmed as the whole compound.
         kept = []
         for form in _part_forms(part.lower(), sijamuoto, numero):
-            candidate = _cased(prefix + _cased(form, part), whole)
+            candidate = cased_like(prefix + cased_like(form, part), whole)
             level, baseform = _confirm(candidate, whole.lower(), sijamuoto, numero, pos)
             if level:
                 kept.append((-level, _cased_as(candidate, baseform) if pos == "PROPN" else candidate))
@@ -650,7 +648,7 @@ def _compound(prefix: str, part: str, sijamuoto: str, numero: str, pos: str) -> 
         if prefix.endswith("-"):  # Voikko reads a hyphenated word by its parts: keep the last part's forms
             forms = _generate("", part, sijamuoto, numero, pos)
             if forms:
-                return tuple(prefix + _cased(f, part) for f in forms)
+                return tuple(prefix + cased_like(f, part) for f in forms)
     return _generate(prefix, part, sijamuoto, numero, pos)
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import PipelineError
 from .finnish import analyses
-from .inflect import UD_CASES
+from .inflect import UD_CASE_OF, UD_NUMBERS
 from .records import ParsedSegment, Segment, Word
 
 log = logging.getLogger(__name__)
@@ -77,20 +77,17 @@ def words_of(doc: Any, offset: int) -> list[Word]:
     ]
 
 
-_SIJAMUOTO = {v: k for k, v in UD_CASES.items()}
-
-
 def base_form(word: Word) -> str:
     """The word's lemma from Voikko's reading in the parser's case and number (the parser's own
     lemmatiser errs on compounds and rare nouns: "tilanne" → "tila", "vuosi" → "vuo")."""
-    number = {"Sing": "singular", "Plur": "plural"}.get(word.number or "", "")
+    number = UD_NUMBERS.get(word.number or "", "")
     if word.case == "Nom" and word.number in ("Sing", None) and word.text.lower().endswith("minen"):
         return word.text.lower()  # a MINEN noun: Voikko's base form is the verb ("käyttäminen" → "käyttää")
     found = [
         a.get("BASEFORM", "")
         for a in analyses(word.text) or analyses(word.text.lower())
         if a.get("MOOD") != "MINEN-infinitive"
-        if _SIJAMUOTO.get(a.get("SIJAMUOTO", "")) == word.case
+        if UD_CASE_OF.get(a.get("SIJAMUOTO", "")) == word.case
         and (not number or a.get("NUMBER") == number)
         and not a.get("POSSESSIVE")
     ]

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterator
 
 from ..english import ENGLISH_FUNCTION_WORDS, is_common_word, is_name
-from ..finnish import NAME_CLASSES, Token, analyses, spell, tokenize
+from ..finnish import CASE_NAMES, NAME_CLASSES, Token, analyses, cased_like, spell, tokenize
 from ..records import Issue, Segment
 from . import Checker
 
@@ -179,9 +179,9 @@ def _translations(word: str, following: str | None) -> list[str]:
     for t in candidates:
         adjective = next((a for a in analyses(t) if a.get("CLASS") in _MODIFIER_CLASSES), None)
         if adjective is not None and len(forms) == 1:
-            out.extend(_like(word, f) for f in inflect(adjective, forms))
+            out.extend(cased_like(f, word) for f in inflect(adjective, forms))
         elif adjective is None and not noun:
-            out.append(_like(word, t))
+            out.append(cased_like(t, word))
     return list(dict.fromkeys(out))[:3]
 
 
@@ -233,22 +233,6 @@ _VERBAL_PARTICIPLES = {"past_passive", "past_active", "present_passive"}
 # past participles often take complements ("valittu puheenjohtajaksi").
 _PAST_PARTICIPLES = {"past_passive", "past_active"}
 GOVERNING_ADJECTIVES = frozenset("valmis kykenevä halukas altis omiaan sopiva kelvollinen".split())
-_CASE_NAMES = {
-    "nimento": "nominatiivi",
-    "omanto": "genetiivi",
-    "osanto": "partitiivi",
-    "sisaolento": "inessiivi",
-    "sisaeronto": "elatiivi",
-    "sisatulento": "illatiivi",
-    "ulkoolento": "adessiivi",
-    "ulkoeronto": "ablatiivi",
-    "ulkotulento": "allatiivi",
-    "olento": "essiivi",
-    "tulento": "translatiivi",
-    "keinonto": "instruktiivi",
-    "vajanto": "abessiivi",
-    "seuranto": "komitatiivi",
-}
 NOM_SG = ("nimento", "singular")
 
 
@@ -491,9 +475,9 @@ class Agreement(Checker):
                 severity="error" if suggestions else "warning",
                 message=(
                     f"“{word.text}” ei taivu pääsanansa “{head.text}” kanssa "
-                    f"({_CASE_NAMES.get(case, case)}, {'monikko' if number == 'plural' else 'yksikkö'})."
+                    f"({CASE_NAMES.get(case, case)}, {'monikko' if number == 'plural' else 'yksikkö'})."
                 ),
-                suggestions=[_like(word.text, s) + seg.text[word.end : head.end] for s in suggestions],
+                suggestions=[cased_like(s, word.text) + seg.text[word.end : head.end] for s in suggestions],
             )
 
     @staticmethod
@@ -588,11 +572,6 @@ def _after_auxiliary(words: list[Token], i: int) -> bool:
     return (i >= 1 and _is_auxiliary(words[i - 1])) or (
         i >= 2 and _adverbial(words[i - 1].text) and _is_auxiliary(words[i - 2])
     )
-
-
-def _like(original: str, form: str) -> str:
-    """`form` capitalised as `original` is."""
-    return form[:1].upper() + form[1:] if original[:1].isupper() else form
 
 
 # Case endings by (case, number); "V" doubles the stem's last vowel (illative "taloon").

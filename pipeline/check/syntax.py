@@ -23,29 +23,15 @@ from ..casemodel import NECESSIVE_VERBS, QUANTIFIERS
 from ..casemodel import negated as _negated
 from ..casemodel import nominative_object_allowed as _nominative_object_allowed
 from ..casemodel import verb_chain_top as _verb_chain_top
-from ..finnish import NAME_CLASSES, analyses
-from ..inflect import UD_CASES, finite_forms, inflect_like
+from ..finnish import CASE_NAMES as FINNISH_CASE_NAMES
+from ..finnish import NAME_CLASSES, analyses, cased_like
+from ..inflect import UD_CASE_OF, UD_NUMBER_OF, finite_forms, inflect_like
 from ..parse import base_form
 from ..records import Issue, ParsedSegment, Segment, Word
 from . import Checker
 
 # UD case → the Finnish name used in messages.
-CASE_NAMES = {
-    "Nom": "nominatiivi",
-    "Gen": "genetiivi",
-    "Par": "partitiivi",
-    "Ine": "inessiivi",
-    "Ela": "elatiivi",
-    "Ill": "illatiivi",
-    "Ade": "adessiivi",
-    "Abl": "ablatiivi",
-    "All": "allatiivi",
-    "Ess": "essiivi",
-    "Tra": "translatiivi",
-    "Abe": "abessiivi",
-    "Ins": "instruktiivi",
-    "Com": "komitatiivi",
-}
+CASE_NAMES = {UD_CASE_OF[voikko]: name for voikko, name in FINNISH_CASE_NAMES.items()}
 NOUNS = frozenset({"NOUN", "PROPN"})
 # Children that agree with their noun in case and number.
 AGREEING = frozenset({"amod", "det", "nummod"})
@@ -72,10 +58,9 @@ class Finding:
 def _voikko_cases(word: str) -> set[tuple[str, str]]:
     """(UD case, UD number) of every Voikko reading of a common noun or adjective."""
     out: set[tuple[str, str]] = set()
-    reverse = {v: k for k, v in UD_CASES.items()}
     for a in analyses(word) or analyses(word.lower()):
-        case = reverse.get(a.get("SIJAMUOTO", ""))
-        number = {"singular": "Sing", "plural": "Plur"}.get(a.get("NUMBER", ""))
+        case = UD_CASE_OF.get(a.get("SIJAMUOTO", ""))
+        number = UD_NUMBER_OF.get(a.get("NUMBER", ""))
         if case and number and not a.get("POSSESSIVE"):
             out.add((case, number))
         elif a.get("CLASS") not in ("nimisana", "laatusana", "nimisana_laatusana", *NAME_CLASSES):
@@ -91,11 +76,6 @@ def _nominative(word: Word) -> bool:
 
 
 INFLECTED_POS = frozenset({"NOUN", "PROPN", "ADJ", "NUM", "PRON", "DET", "VERB"})
-
-
-def _capitalised_as(original: str, form: str) -> str:
-    """`form` with the first letter capitalised when `original` has it so."""
-    return form[:1].upper() + form[1:] if original[:1].isupper() else form
 
 
 def _present_singular(verb: Word) -> bool:
@@ -182,15 +162,13 @@ class SyntaxChecker(Checker):
     def check_parsed(self, seg: Segment, parsed: ParsedSegment) -> Iterator[Issue]:
         """Issues in one segment, from its parse."""
         for finding in self.findings(parsed):
-            issue = self.issue_for(seg, finding)
-            if issue is not None:
-                yield issue
+            yield self.issue_for(seg, finding)
 
     def findings(self, parsed: ParsedSegment) -> Iterator[Finding]:
         """The phrases in the wrong case."""
         raise NotImplementedError
 
-    def issue_for(self, seg: Segment, f: Finding) -> Issue | None:
+    def issue_for(self, seg: Segment, f: Finding) -> Issue:
         """The issue for a finding: the phrase inflected into the needed case (and its verb into the
         phrase's number) as the suggestion; no suggestion when a form cannot be confirmed."""
         first = f.words[0] if f.words else f.verb
@@ -211,7 +189,7 @@ class SyntaxChecker(Checker):
         if f.verb is not None and (finite or not f.words):
             end = f.verb.end - seg.start
             if finite and out is not None:
-                out.append(seg.text[pos : f.verb.start - seg.start] + _capitalised_as(f.verb.text, finite[0]))
+                out.append(seg.text[pos : f.verb.start - seg.start] + cased_like(finite[0], f.verb.text))
             else:
                 out = None
         text = seg.text[start:end]
@@ -227,6 +205,11 @@ class SyntaxChecker(Checker):
             message=f.message.format(text=text, case=CASE_NAMES.get(f.case, f.case)),
             suggestions=[suggestion] if suggestion and suggestion != text else [],
         )
+
+
+def _clause_negated(parsed: ParsedSegment, verb: Word) -> bool:
+    """The verb, or the finite verb its infinitive chain hangs from, is negated ("ei halua ostaa")."""
+    return _negated(parsed, verb) or _negated(parsed, _verb_chain_top(parsed, verb))
 
 
 class ObjectCase(SyntaxChecker):
@@ -247,7 +230,7 @@ class ObjectCase(SyntaxChecker):
             verb = parsed.head(w)
             if verb is None or verb.upos not in ("VERB", "AUX"):
                 continue
-            negated = _negated(parsed, verb) or _negated(parsed, _verb_chain_top(parsed, verb))
+            negated = _clause_negated(parsed, verb)
             if w.case == "Gen" and _only_reading(w, "Gen", "Plur"):
                 case, sure = ("Par", True) if negated else _plural_object_case(parsed, verb)
             elif w.case == "Nom" and negated and _only_reading(w, "Nom", "Plur"):
@@ -340,7 +323,8 @@ class Subject(SyntaxChecker):
       the third person takes a nominative subject (only necessives take the genitive:
       "avustajien ei tarvitse").
     - Under negation an existential or possessive clause takes a partitive subject: "eikä hänellä
-      ole autot" for "autoja" (singular nouns: the case model's `negation-partitive`).
+      ole auto" for "autoa", "meillä ei ole rahat" for "rahoja" (the case model leaves these nouns
+      to this rule).
     """
 
     name = "syntax-subject"
@@ -367,7 +351,7 @@ class Subject(SyntaxChecker):
         )
 
     def findings(self, parsed: ParsedSegment) -> Iterator[Finding]:
-        """Genitive subjects of personal verbs, and plural nominative subjects of a negated "olla"."""
+        """Genitive subjects of personal verbs, and nominative subjects of a negated "olla"."""
         for w in parsed.words:
             if w.upos not in NOUNS or _is_name(w) or not w.case:
                 continue
@@ -437,7 +421,6 @@ class Agreement(SyntaxChecker):
                 continue
             if candidate(parsed, w):
                 continue  # a nominative singular noun: the case model's
-                continue
             number = w.number or "Sing"
             if ("Nom", number) not in _voikko_cases(w.text):
                 continue
@@ -602,10 +585,13 @@ class CaseModelChecker(SyntaxChecker):
                 )
                 continue
             verb = parsed.head(w)
-            if w.deprel == "obj" and verb is not None and verb.upos in ("VERB", "AUX"):
-                negated = _negated(parsed, verb) or _negated(parsed, _verb_chain_top(parsed, verb))
+            object_of = (
+                verb if w.deprel == "obj" and verb is not None and verb.upos in ("VERB", "AUX") else None
+            )
+            if object_of is not None:
+                negated = _clause_negated(parsed, object_of)
                 quantified = any(
-                    c.lemma.lower() in QUANTIFIERS for c in [*parsed.children(w), *parsed.children(verb)]
+                    c.lemma.lower() in QUANTIFIERS for c in [*parsed.children(w), *parsed.children(object_of)]
                 )
                 if negated or quantified:
                     # "hän ei ostanut auto", "käytti paljon data": negation and quantity words take
@@ -634,16 +620,11 @@ class CaseModelChecker(SyntaxChecker):
             if modifier is not None and modifier.case:
                 case, number = modifier.case, modifier.number or "Sing"
                 sure = number == "Sing"
-            head = parsed.head(w)
-            if (
-                w.deprel == "obj"
-                and head is not None
-                and head.upos in ("VERB", "AUX")
-                and not (_negated(parsed, head) or _negated(parsed, _verb_chain_top(parsed, head)))
-            ):
-                # A passive, imperative or necessive clause may have its total object in the
-                # nominative ("johtajan aika hyödynnetään"): reported, never applied.
-                sure = sure and not _nominative_object_allowed(parsed, head)
+            if object_of is not None:
+                # (Not negated, no quantity word: those were decided above.) A passive, imperative or
+                # necessive clause may have its total object in the nominative ("johtajan aika
+                # hyödynnetään"): reported, never applied.
+                sure = sure and not _nominative_object_allowed(parsed, object_of)
             rule, category, message = self._kind(parsed, w, case)
             yield Finding(
                 [w] if rule == "modifier-agreement" else _phrase(parsed, w),
