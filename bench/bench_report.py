@@ -24,6 +24,7 @@ from common import parser, sandbox_argos, shared_script
 
 from pipeline import argos, io, report, stages
 from pipeline.testing.tiny_argos import TinyPackage
+from pipeline.workspace import Workspace
 
 PARAGRAPHS_PER_SECTION = 25
 
@@ -78,9 +79,9 @@ def main() -> None:
         spent = []
         for name in ("segment", "check", "clean", "translate", "align"):
             t0 = time.perf_counter()
-            stages.run_document(source, out, [name])
+            stages.run_document(Workspace(source, out), [name])
             spent.append(f"{name} {time.perf_counter() - t0:.1f} s")
-        inputs = report.load_inputs(out)
+        inputs = report.load_inputs(Workspace.for_outputs(out))
         translated = sum(1 for t in inputs.translations if t.status == "ok")
         print(
             f"document: {len(inputs.segments)} segments ({translated} translated by the tiny test package), "
@@ -88,16 +89,16 @@ def main() -> None:
         )
 
         walls, reads, builds, renders = [], [], [], []
-        path = out / report.REPORT
+        path = out / "report.html"
         for _ in range(max(1, args.runs)):
             t0 = time.perf_counter()
-            report.run(source, out)
+            report.run_stage(Workspace(source, out))
             walls.append(time.perf_counter() - t0)
             # The parts of one run, measured apart.
             t0 = time.perf_counter()
-            inputs = report.load_inputs(out)
+            inputs = report.load_inputs(Workspace.for_outputs(out))
             t1 = time.perf_counter()
-            model = report.build_report(source.name, inputs, report.signature(source, inputs))
+            model = report.build_report(source.name, inputs, report.signature(Workspace.of(source), inputs))
             t2 = time.perf_counter()
             report.render_report(model)
             t3 = time.perf_counter()

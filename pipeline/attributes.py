@@ -25,6 +25,7 @@ from .errors import InputError
 from .finnish import Token, analyses, lemmas_with_parts, tokenize
 from .records import Change, Record, Segment
 from .translate import read_translations
+from .workspace import Workspace
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -352,11 +353,6 @@ COLUMNS = [f.name for f in dataclasses.fields(RoleAttribute)]
 POLARITY_MARK = {"negative": " (ei)"}
 
 
-def schema_for(source: str | Path) -> Path:
-    """The schema that serves a corpus file: `<doc>.schema.yaml` beside it."""
-    return Path(source).parent / f"{io.doc_name(source)}.schema.yaml"
-
-
 def to_frame(rows: Sequence[RoleAttribute]) -> pd.DataFrame:
     """The rows as a DataFrame with a fixed column order."""
     import pandas as pd  # noqa: PLC0415  (pandas takes a second to import: only this stage pays)
@@ -398,30 +394,30 @@ def comparison_markdown(schema: Schema, rows: Sequence[RoleAttribute]) -> str:
     return "\n".join(lines) + "\n"
 
 
-OUTPUTS = ("role_attributes.csv", "role_attributes.parquet", "comparison.csv", "comparison.md")
+INPUTS = ("schema", "segments", "changes", "translations")
+OUTPUTS = ("role-attributes", "role-attributes-parquet", "comparison", "comparison-md")
 
 
-def run(source: str | Path, out_dir: str | Path) -> list[RoleAttribute]:
+def run_stage(ws: Workspace) -> list[RoleAttribute]:
     """The attributes stage: schema, segments, changes (and translations, when there are) in; the
     role-attribute table (CSV, Parquet) and the comparison (CSV, Markdown) out, all atomically.
 
     A document without a schema has no comparison: the stage writes nothing and says so."""
-    out = Path(out_dir)
-    schema_path = schema_for(source)
+    schema_path = ws.path("schema")
     if not schema_path.exists():
-        log.info("%s: no schema (%s): no role attributes", source, schema_path.name)
+        log.info("%s: no schema (%s): no role attributes", ws.source, schema_path.name)
         return []
     schema = load_schema(schema_path)
-    segments = [Segment.from_dict(r) for r in io.read_jsonl(out / "segments.jsonl")]
-    changes = [Change.from_dict(r) for r in io.read_jsonl(out / "changes.jsonl")]
-    translations, why_not = read_translations(out / "translations.jsonl")
+    segments = [Segment.from_dict(r) for r in io.read_jsonl(ws.path("segments"))]
+    changes = [Change.from_dict(r) for r in io.read_jsonl(ws.path("changes"))]
+    translations, why_not = read_translations(ws.path("translations"))
     rows = extract(schema, segments, changes, translations, why_not or NO_TRANSLATION)
     frame = to_frame(rows)
-    with io.atomic_write(out / "role_attributes.csv") as handle:
+    with io.atomic_write(ws.path("role-attributes")) as handle:
         frame.to_csv(handle, index=False)
-    with io.atomic_write(out / "role_attributes.parquet", "wb") as handle:
+    with io.atomic_write(ws.path("role-attributes-parquet"), "wb") as handle:
         frame.to_parquet(handle, index=False)
-    with io.atomic_write(out / "comparison.csv") as handle:
+    with io.atomic_write(ws.path("comparison")) as handle:
         comparison(schema, rows).to_csv(handle)
-    io.write_text(out / "comparison.md", comparison_markdown(schema, rows))
+    io.write_text(ws.path("comparison-md"), comparison_markdown(schema, rows))
     return rows

@@ -17,15 +17,17 @@ from typing import NamedTuple
 from . import check, io, review, segment
 from .errors import InputError
 from .records import Change, CheckCounts, Issue, Recheck, Segment
+from .workspace import Workspace
 
 log = logging.getLogger(__name__)
 
 
 Glossary = Mapping[str, str]
 
-# The re-check of the cleaned text: the same record as issues.jsonl, offsets into cleaned.fi.txt.
-RECHECK = "issues.cleaned.jsonl"
-OUTPUTS = ("cleaned.fi.txt", "changes.jsonl", "review.jsonl", RECHECK)
+# The stage's files (workspace keys). The re-check of the cleaned text ("recheck") is the same
+# record as issues.jsonl, offsets into cleaned.fi.txt.
+INPUTS = ("source", "segments", "issues", "glossary", "review")
+OUTPUTS = ("cleaned", "changes", "review-log", "recheck")
 
 
 def _first_suggestion(issue: Issue, glossary: Glossary) -> str | None:
@@ -149,11 +151,6 @@ def cleaned_segment(segment: Segment, changes: Iterable[Change]) -> str:
     return apply_changes(segment.text, inside, segment.start)
 
 
-def glossary_for(source: str | Path) -> Path:
-    """The glossary that serves a corpus file: `glossary.tsv` beside it."""
-    return Path(source).parent / "glossary.tsv"
-
-
 class Cleaned(NamedTuple):
     """A cleaned document: its text, every change (applied or not) and the reviewer's decisions."""
 
@@ -204,11 +201,10 @@ def recheck_summary(
     )
 
 
-def read_recheck(out_dir: str | Path, segments: Sequence[Segment], issues: Iterable[Issue]) -> Recheck | None:
+def read_recheck(ws: Workspace, segments: Sequence[Segment], issues: Iterable[Issue]) -> Recheck | None:
     """The re-check summary of a document's outputs, or None where there is no issues.cleaned.jsonl
     (outputs of an older pipeline). A row that is not an issue is an InputError naming it."""
-    out = Path(out_dir)
-    path = out / RECHECK
+    path = ws.path("recheck")
     if not path.exists():
         return None
     cleaned_issues: list[Issue] = []
@@ -220,22 +216,21 @@ def read_recheck(out_dir: str | Path, segments: Sequence[Segment], issues: Itera
         except TypeError:
             raise InputError(path, f"row {number}: not an Issue record") from None
     return recheck_summary(
-        segments, issues, io.read_text(out / "cleaned.fi.txt", warn_empty=False), cleaned_issues
+        segments, issues, io.read_text(ws.path("cleaned"), warn_empty=False), cleaned_issues
     )
 
 
-def run(source: str | Path, out_dir: str | Path) -> list[Change]:
-    """The clean stage: segments.jsonl and issues.jsonl of `out_dir` in (with glossary.tsv and
-    <doc>.review.yaml beside the source); cleaned.fi.txt, changes.jsonl, review.jsonl and
-    issues.cleaned.jsonl (the cleaned text checked again) out, each atomically."""
-    out = Path(out_dir)
-    segments = [Segment.from_dict(r) for r in io.read_jsonl(out / "segments.jsonl")]
-    issues = [Issue.from_dict(r) for r in io.read_jsonl(out / "issues.jsonl")]
-    result = clean_document(source, segments, issues, glossary_for(source), review.review_for(source))
+def run_stage(ws: Workspace) -> list[Change]:
+    """The clean stage: segments.jsonl and issues.jsonl in (with glossary.tsv and <doc>.review.yaml
+    beside the source); cleaned.fi.txt, changes.jsonl, review.jsonl and issues.cleaned.jsonl (the
+    cleaned text checked again) out, each atomically."""
+    segments = [Segment.from_dict(r) for r in io.read_jsonl(ws.path("segments"))]
+    issues = [Issue.from_dict(r) for r in io.read_jsonl(ws.path("issues"))]
+    result = clean_document(ws.source, segments, issues, ws.path("glossary"), ws.path("review"))
     # Checked before anything is written: a parser that fails leaves the old outputs as they were.
-    _, cleaned_issues = recheck_text(io.doc_name(source), result.text)
-    io.write_jsonl(out / "changes.jsonl", (c.to_dict() for c in result.changes))
-    io.write_jsonl(out / "review.jsonl", (d.to_dict() for d in result.decisions))
-    io.write_text(out / "cleaned.fi.txt", result.text)
-    io.write_jsonl(out / RECHECK, (i.to_dict() for i in cleaned_issues))
+    _, cleaned_issues = recheck_text(ws.doc, result.text)
+    io.write_jsonl(ws.path("changes"), (c.to_dict() for c in result.changes))
+    io.write_jsonl(ws.path("review-log"), (d.to_dict() for d in result.decisions))
+    io.write_text(ws.path("cleaned"), result.text)
+    io.write_jsonl(ws.path("recheck"), (i.to_dict() for i in cleaned_issues))
     return result.changes

@@ -12,9 +12,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__, align, argos, check, clean, io, report, review, segment, stages, translate
+from . import __version__, align, argos, batch, check, clean, io, report, segment, stages, translate
 from .check import languagetool
 from .errors import PipelineError
+from .workspace import Workspace
 
 log = logging.getLogger("pipeline")
 PROG = "pipeline"
@@ -65,9 +66,9 @@ def cmd_clean(args: argparse.Namespace) -> int:
     """Apply the safe fixes to a Finnish text; print or write the cleaned text and its changes."""
     segments = segment.segment_file(args.file)
     issues = check.check_segments(segments, [check.get_checker(n) for n in check.DEFAULT_CHECKERS])
-    glossary = args.glossary or clean.glossary_for(args.file)
+    ws = Workspace.of(args.file)
     cleaned, changes, _ = clean.clean_document(
-        args.file, segments, issues, glossary, args.review or review.review_for(args.file)
+        args.file, segments, issues, args.glossary or ws.path("glossary"), args.review or ws.path("review")
     )
     if args.changes is not None:
         io.write_jsonl(args.changes, (c.to_dict() for c in changes))
@@ -166,11 +167,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Run every stage built so far on one document."""
     source: Path = args.file
     io.read_text(source)  # fail early, with the file named, before any stage writes
-    out_dir: Path = args.out_dir or Path("outputs") / io.doc_name(source)
-    written = stages.run_document(source, out_dir, args.stage or None)
+    written = stages.run_document(Workspace.of(source, args.out_dir), args.stage or None)
     for path in written:
         log.info("wrote %s", path)
     return 0
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    """Run every document of a corpus directory (<doc>.fi.txt) that is not up to date, on Dask."""
+    summary = batch.run_corpus(
+        args.corpus, args.out_dir, workers=args.workers, scheduler=args.scheduler, only=args.doc or ()
+    )
+    return 1 if summary.failed else 0
 
 
 def add_jsonl_out(p: argparse.ArgumentParser) -> None:
@@ -311,6 +319,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help=f"run only this stage (repeatable); one of: {', '.join(stages.STAGES)}",
     )
+
+    p = add("batch", cmd_batch)
+    p.add_argument("corpus", type=Path, metavar="CORPUS_DIR", help="a directory of <doc>.fi.txt files")
+    p.add_argument(
+        "--out-dir", type=Path, default=Path("outputs"), metavar="OUT", help="default: outputs (OUT/<doc>/)"
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="worker processes of the local Dask cluster (default: one per CPU; 0: run in this process)",
+    )
+    p.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run on this Dask cluster instead (tcp://host:8786)"
+    )
+    p.add_argument("--doc", action="append", metavar="NAME", help="only this document (repeatable)")
 
     # Every other stage of the registry is a command too: `pipeline publish FILE` is
     # `pipeline run FILE --stage publish` (its inputs are the earlier outputs in the output directory).

@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from . import io
-from .clean import RECHECK, apply_changes, read_recheck
+from .clean import apply_changes, read_recheck
 from .records import Block, Change, Issue, Recheck, Segment
 from .review import REPLACE_RULE
 from .segment import find_blocks
+from .workspace import Workspace
 
 REJECT_MARKER = "[HYLÄTTY] "
 MARKDOWN_REJECT_MARKER = "**[HYLÄTTY]** "
@@ -125,26 +125,23 @@ def triage_of(aligned: Iterable[Mapping[str, object]]) -> dict[str, str]:
     return {str(r["segment"]): str(r.get("decision")) for r in aligned if r.get("segment")}
 
 
-def outputs_for(doc: str) -> tuple[str, str]:
-    """The publish stage's files, relative to the document's output directory."""
-    return f"publish/{doc}.fi.txt", f"publish/{doc}.md"
+INPUTS = ("source", "segments", "issues", "changes", "cleaned", "recheck", "aligned")
+OUTPUTS = ("publish-text", "publish-md")
 
 
-def run(source: str | Path, out_dir: str | Path) -> Published:
+def run_stage(ws: Workspace) -> Published:
     """The publish stage: the source, segments.jsonl, changes.jsonl and aligned.jsonl in (and, when
     the clean stage wrote them, issues.jsonl, cleaned.fi.txt and issues.cleaned.jsonl for the
     re-check note); publish/<doc>.fi.txt and publish/<doc>.md out (both atomically)."""
-    out = Path(out_dir)
-    text = io.read_text(source)
-    segments = [Segment.from_dict(r) for r in io.read_jsonl(out / "segments.jsonl")]
-    changes = [Change.from_dict(r) for r in io.read_jsonl(out / "changes.jsonl")]
-    triage = triage_of(io.read_jsonl(out / "aligned.jsonl"))
+    text = io.read_text(ws.source)
+    segments = [Segment.from_dict(r) for r in io.read_jsonl(ws.path("segments"))]
+    changes = [Change.from_dict(r) for r in io.read_jsonl(ws.path("changes"))]
+    triage = triage_of(io.read_jsonl(ws.path("aligned")))
     recheck = None
-    if (out / RECHECK).exists():
-        issues = [Issue.from_dict(r) for r in io.read_jsonl(out / "issues.jsonl")]
-        recheck = read_recheck(out, segments, issues)
+    if ws.path("recheck").exists():
+        issues = [Issue.from_dict(r) for r in io.read_jsonl(ws.path("issues"))]
+        recheck = read_recheck(ws, segments, issues)
     result = publish_text(text, segments, changes, triage, recheck)
-    txt, md = outputs_for(io.doc_name(source))
-    io.write_text(out / txt, result.text)
-    io.write_text(out / md, result.markdown)
+    io.write_text(ws.path("publish-text"), result.text)
+    io.write_text(ws.path("publish-md"), result.markdown)
     return result

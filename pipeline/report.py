@@ -29,15 +29,32 @@ import jinja2
 
 from . import __version__, io, review, triage
 from .align import AlignedSegment
-from .attributes import schema_for
 from .check.languagetool import LT_VERSION
-from .clean import cleaned_segment, glossary_for, read_recheck
+from .clean import cleaned_segment, read_recheck
 from .errors import ConfigError, InputError
 from .records import SEVERITIES, TRANSLATION_OK, Change, Issue, Recheck, Record, Segment, Translation
 from .review import Decision
+from .workspace import INDEX, Workspace
 
-REPORT = "report.html"
-INDEX = "index.html"
+INPUTS = (
+    "segments",
+    "issues",
+    "changes",
+    "cleaned",
+    "recheck",
+    "review-log",
+    "translations",
+    "issues-en",
+    "aligned",
+    "comparison",
+    "triage",
+    "glossary",
+    "schema",
+    "review",
+)
+OUTPUTS = ("report",)
+# The config files that affect a document's outputs (those that exist are hashed into the signature).
+CONFIG_FILES = ("triage", "glossary", "schema", "review")
 NO_TRIAGE = "none"  # a segment without a row in aligned.jsonl
 TRIAGE_VALUES = (*triage.DECISIONS, NO_TRIAGE)
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
@@ -506,22 +523,9 @@ def report_date(environ: Mapping[str, str] | None = None) -> str:
         ) from None
 
 
-def config_files(source: str | Path) -> list[Path]:
-    """The config files that affect a document's outputs (those that exist are hashed)."""
-    src = Path(source)
-    return [
-        Path(os.environ.get(triage.ENV_CONFIG) or triage.DEFAULT_CONFIG),
-        glossary_for(src),
-        schema_for(src),
-        review.review_for(src),
-    ]
-
-
-def signature(
-    source: str | Path, inputs: ReportInputs, environ: Mapping[str, str] | None = None
-) -> Signature:
+def signature(ws: Workspace, inputs: ReportInputs, environ: Mapping[str, str] | None = None) -> Signature:
     """The report's signature: versions, models, config hash (of the files that exist) and date."""
-    files = [p for p in config_files(source) if p.is_file()]
+    files = [p for p in (ws.path(k) for k in CONFIG_FILES) if p.is_file()]
     ran_languagetool = inputs.issues_en is not None and any(
         t.status == TRANSLATION_OK for t in inputs.translations
     )
@@ -582,45 +586,39 @@ def read_csv_rows(path: Path) -> list[list[str]]:
         raise InputError(path, f"not valid CSV ({exc})") from None
 
 
-def load_inputs(out_dir: str | Path) -> ReportInputs:
+def load_inputs(ws: Workspace) -> ReportInputs:
     """A document's outputs: segments, issues and changes are required; the others are optional
     (without issues.cleaned.jsonl, from an older pipeline, the report says nothing of a re-check)."""
-    out = Path(out_dir)
-
-    def optional(name: str) -> Path | None:
-        path = out / name
-        return path if path.exists() else None
 
     def records(path: Path, cls: type[R]) -> list[R]:
         # An empty JSONL file is a normal output (no English issues): no "empty file" warning.
         return [] if path.is_file() and path.stat().st_size == 0 else read_records(path, cls)
 
-    issues_en = optional("issues.en.jsonl")
-    translations = optional("translations.jsonl")
-    aligned = optional("aligned.jsonl")
-    comparison = optional("comparison.csv")
-    review_path = optional("review.jsonl")
-    segments = read_records(out / "segments.jsonl", Segment)
-    issues = read_records(out / "issues.jsonl", Issue)
+    issues_en = ws.optional("issues-en")
+    translations = ws.optional("translations")
+    aligned = ws.optional("aligned")
+    comparison = ws.optional("comparison")
+    review_path = ws.optional("review-log")
+    segments = read_records(ws.path("segments"), Segment)
+    issues = read_records(ws.path("issues"), Issue)
     return ReportInputs(
         segments=segments,
         issues=issues,
-        changes=records(out / "changes.jsonl", Change),
+        changes=records(ws.path("changes"), Change),
         translations=read_records(translations, Translation) if translations else [],
         issues_en=records(issues_en, Issue) if issues_en else None,
         aligned=read_records(aligned, AlignedSegment) if aligned else [],
         comparison=read_csv_rows(comparison) if comparison else None,
         review=records(review_path, Decision) if review_path else [],
-        recheck=read_recheck(out, segments, issues),
+        recheck=read_recheck(ws, segments, issues),
     )
 
 
-def run(source: str | Path, out_dir: str | Path) -> Path:
+def run_stage(ws: Workspace) -> Path:
     """The report stage: the document's outputs in, `report.html` out (atomically)."""
-    out = Path(out_dir)
-    inputs = load_inputs(out)
-    model = build_report(io.doc_name(source), inputs, signature(source, inputs))
-    path = out / REPORT
+    inputs = load_inputs(ws)
+    model = build_report(ws.doc, inputs, signature(ws, inputs))
+    path = ws.path("report")
     io.write_text(path, render_report(model))
     return path
 
@@ -637,24 +635,30 @@ class IndexEntry:
     summary: Summary
 
 
-def build_index(out_root: str | Path) -> list[IndexEntry]:
-    """Every document under `out_root` that has a report.html, by name, with its counts."""
+def build_index(out_root: str | Path, docs: Iterable[str] | None = None) -> list[IndexEntry]:
+    """Every document under `out_root` that has a report.html (only `docs`, when given), by name,
+    with its counts."""
     root = Path(out_root)
+    wanted = None if docs is None else set(docs)
+    name = Workspace.for_outputs(root).name("report")
     entries = []
-    for report in sorted(root.glob(f"*/{REPORT}")):
+    for report in sorted(root.glob(f"*/{name}")):
         doc = report.parent.name
-        entries.append(IndexEntry(doc, f"{doc}/{REPORT}", summarise(load_inputs(report.parent))))
+        if wanted is not None and doc not in wanted:
+            continue
+        ws = Workspace.for_outputs(report.parent)
+        entries.append(IndexEntry(doc, f"{doc}/{name}", summarise(load_inputs(ws))))
     return entries
 
 
-def write_index(out_root: str | Path) -> Path:
-    """`<out_root>/index.html`, listing every document's report (atomically)."""
+def write_index(out_root: str | Path, docs: Iterable[str] | None = None) -> Path:
+    """`<out_root>/index.html`, listing every document's report (only `docs`, when given), atomically."""
     root = Path(out_root)
     html = (
         environment()
         .get_template("index.html.j2")
         .render(
-            entries=build_index(root),
+            entries=build_index(root, docs),
             version=__version__,
             date=report_date(),
             triage_values=TRIAGE_VALUES,

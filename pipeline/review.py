@@ -44,11 +44,6 @@ class Decision(Record):
     message: str = ""
 
 
-def review_for(source: str | Path) -> Path:
-    """The review file that serves a corpus file: `<doc>.review.yaml` beside it."""
-    return Path(source).parent / f"{io.doc_name(source)}.review.yaml"
-
-
 def _optional_text(path: Path, where: str, value: Any) -> str | None:
     if value is None or isinstance(value, str):
         return value

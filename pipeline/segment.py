@@ -18,6 +18,7 @@ from pathlib import Path
 from . import io
 from .finnish import analyses, is_dotted_abbreviation
 from .records import Block, Segment, segment_id
+from .workspace import Workspace
 
 # --- abbreviations -------------------------------------------------------------------------------
 
@@ -380,7 +381,16 @@ def load_segments(path: str | Path) -> list[Segment]:
 
 
 def run(in_path: str | Path, out_path: str | Path) -> list[Segment]:
-    """The segment stage: a corpus text in, `segments.jsonl` out (written atomically)."""
+    """Segment a corpus text into `out_path` (JSONL, written atomically)."""
     segments = segment_file(in_path)
     io.write_jsonl(out_path, (s.to_dict() for s in segments))
     return segments
+
+
+INPUTS = ("source",)
+OUTPUTS = ("segments",)
+
+
+def run_stage(ws: Workspace) -> list[Segment]:
+    """The segment stage: the corpus text in, `segments.jsonl` out."""
+    return run(ws.source, ws.path("segments"))

@@ -1,4 +1,9 @@
-"""The stage registry: what `python -m pipeline run` executes for one document, in order."""
+"""The stage registry: what every document goes through, in order, and the files each stage reads
+and writes (keys of `workspace.FILES`).
+
+`python -m pipeline run`, the corpus runner (`pipeline batch`) and the Makefile all follow this
+registry; a test checks the Makefile's rules against it.
+"""
 
 from __future__ import annotations
 
@@ -6,80 +11,102 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import align, attributes, check, clean, io, publish, report, segment, translate
+from . import align, attributes, check, clean, publish, report, segment, translate
 from .check import languagetool
 from .errors import ConfigError
+from .workspace import Workspace
+
+# What a stage may depend on besides files: the installed translation models.
+MODELS = "models"
 
 
 @dataclass(frozen=True)
 class Stage:
-    """One stage: the files it writes into a document's output directory and how it builds them."""
+    """One stage: the workspace files it reads and writes and the function that builds them.
+
+    `run` reads its inputs from the workspace and writes every output atomically; `environment`
+    names the environment variables that change its outputs, `uses` what else does (MODELS).
+    """
 
     name: str
-    outputs: tuple[str, ...]  # relative to the output directory; "{doc}" is the document name
-    build: Callable[[Path, Path], object]  # (corpus file, document output directory)
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    run: Callable[[Workspace], object]
     help: str
+    environment: tuple[str, ...] = ()
+    uses: tuple[str, ...] = ()
 
 
 STAGES: dict[str, Stage] = {
     "segment": Stage(
         name="segment",
-        outputs=("segments.jsonl",),
-        build=lambda source, out_dir: segment.run(source, out_dir / "segments.jsonl"),
+        inputs=segment.INPUTS,
+        outputs=segment.OUTPUTS,
+        run=segment.run_stage,
         help="blocks and sentences with exact offsets",
     ),
     "check": Stage(
         name="check",
-        outputs=("issues.jsonl",),
-        build=lambda source, out_dir: check.run(out_dir / "segments.jsonl", out_dir / "issues.jsonl"),
-        help="Finnish checks: Voikko and MT-artifact rules (reads segments.jsonl)",
+        inputs=check.INPUTS,
+        outputs=check.OUTPUTS,
+        run=check.run_stage,
+        help="Finnish checks: Voikko, syntax checks on the parse, MT-artifact rules (reads segments.jsonl)",
     ),
     "clean": Stage(
         name="clean",
+        inputs=clean.INPUTS,
         outputs=clean.OUTPUTS,
-        build=clean.run,
+        run=clean.run_stage,
         help="safe fixes and the reviewer's decisions applied to the Finnish text, which is then "
         "checked again (reads segments.jsonl, issues.jsonl, glossary.tsv, <doc>.review.yaml)",
     ),
     "translate": Stage(
         name="translate",
-        outputs=("translations.jsonl",),
-        build=lambda source, out_dir: translate.run(
-            out_dir / "segments.jsonl", out_dir / "translations.jsonl"
-        ),
+        inputs=translate.INPUTS,
+        outputs=translate.OUTPUTS,
+        run=translate.run_stage,
         help="fi→en retranslation and en→fi round trip with Argos packages (reads segments.jsonl)",
+        environment=("STRICT",),
+        uses=(MODELS,),
     ),
     "align": Stage(
         name="align",
-        outputs=align.ALIGN_OUTPUTS,
-        build=align.run_stage,
+        inputs=("segments", "issues", "changes", "translations", "reference", "triage"),
+        outputs=("aligned", "aligned-csv", "aligned-parquet", "aligned-tmx", "aligned-xliff"),
+        run=lambda ws: align.run_stage(ws.source, ws.out_dir),
         help="bilingual dataset with scores, triage, TMX and XLIFF (reads earlier outputs, <doc>.en.txt)",
     ),
     "attributes": Stage(
         name="attributes",
+        inputs=attributes.INPUTS,
         outputs=attributes.OUTPUTS,
-        build=attributes.run,
+        run=attributes.run_stage,
         help="role-attribute table and comparison (reads <doc>.schema.yaml, segments, changes, translations)",
     ),
     "check-en": Stage(
         name="check-en",
-        outputs=("issues.en.jsonl", "cleaned.en.txt", "changes.en.jsonl"),
-        build=lambda source, out_dir: languagetool.run_stage(out_dir / "translations.jsonl", out_dir),
+        inputs=("translations",),
+        outputs=("issues-en", "cleaned-en", "changes-en"),
+        run=lambda ws: languagetool.run_stage(ws.path("translations"), ws.out_dir),
         help="English checks: LanguageTool on translations.jsonl (skipped, with a warning, until it exists)",
+        environment=(languagetool.ENV_URL,),
     ),
     "publish": Stage(
         name="publish",
-        outputs=publish.outputs_for("{doc}"),
-        build=publish.run,
+        inputs=publish.INPUTS,
+        outputs=publish.OUTPUTS,
+        run=publish.run_stage,
         help="the cleaned Finnish for publishers: publish/<doc>.fi.txt and .md, rejected segments marked "
         "(the .md ends with how many segments still have errors or warnings)",
     ),
     # Last: it presents the outputs of every stage above.
     "report": Stage(
         name="report",
-        outputs=(report.REPORT,),
-        build=report.run,
+        inputs=report.INPUTS,
+        outputs=report.OUTPUTS,
+        run=report.run_stage,
         help="the reviewer's self-contained HTML report (reads every output above; comparison.csv if any)",
+        environment=("SOURCE_DATE_EPOCH",),
     ),
 }
 
@@ -92,11 +119,15 @@ def get_stage(name: str) -> Stage:
         raise ConfigError(f"unknown stage {name!r}; valid stages: {', '.join(STAGES)}") from None
 
 
-def run_document(source: Path, out_dir: Path, names: list[str] | None = None) -> list[Path]:
+def producers() -> dict[str, str]:
+    """Workspace key -> the stage that writes it."""
+    return {key: stage.name for stage in STAGES.values() for key in stage.outputs}
+
+
+def run_document(ws: Workspace, names: list[str] | None = None) -> list[Path]:
     """Run the named stages (all by default, in registry order) for one document; return what was written."""
     written: list[Path] = []
     for stage in [get_stage(n) for n in names] if names else STAGES.values():
-        stage.build(source, out_dir)
-        outputs = (out_dir / o.format(doc=io.doc_name(source)) for o in stage.outputs)
-        written.extend(o for o in outputs if o.exists())
+        stage.run(ws)
+        written.extend(ws.outputs(stage.outputs))
     return written

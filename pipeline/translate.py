@@ -11,6 +11,7 @@ Without a fi→en model the stage writes explicit `skipped` records (or fails wi
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import os
@@ -24,6 +25,7 @@ from . import argos, io, segment
 from .errors import ConfigError, ModelError
 from .records import TRANSLATION_OK, Segment, Translation
 from .translation_cache import TranslationCache
+from .workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -105,26 +107,14 @@ class PackageTranslator:
         self._sp: Any = None
 
     def load(self) -> None:
-        """Load the CTranslate2 model and the SentencePiece model (once)."""
-        if self._model is not None:
-            return
-        # Imported when first needed: loading CTranslate2 takes a moment every command would pay.
-        import ctranslate2  # noqa: PLC0415
-        import sentencepiece  # noqa: PLC0415
-
-        path = self.package.path
-        try:
-            self._sp = sentencepiece.SentencePieceProcessor(model_file=str(path / "sentencepiece.model"))
-            self._model = ctranslate2.Translator(
-                str(path / "model"),
-                device="cpu",
-                compute_type=self.config.decoding.compute_type,
-                inter_threads=1,
-                intra_threads=self.config.threads,
+        """Load the CTranslate2 model and the SentencePiece model (once per process: see `_models`)."""
+        if self._model is None:
+            self._sp, self._model = _models(
+                self.package,
+                self.package.fingerprint(),
+                self.config.decoding.compute_type,
+                self.config.threads,
             )
-        except (RuntimeError, OSError, ValueError) as exc:
-            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise ModelError(f"{path}: cannot load the {self.package.label} model: {message}") from None
 
     def encode(self, text: str) -> list[str]:
         """SentencePiece pieces of `text`."""
@@ -207,6 +197,32 @@ class PackageTranslator:
                     self.inferred += len(chunk)
                     bar.update(len(chunk))
         return [done.get(s, ("", 0.0)) for s in sources]
+
+
+@functools.lru_cache(maxsize=8)
+def _models(
+    package: argos.InstalledPackage, fingerprint: str, compute_type: str, threads: int
+) -> tuple[Any, Any]:
+    """The SentencePiece and CTranslate2 models of a package, loaded once per process and shared by
+    every document it translates (a changed package has another fingerprint, and is loaded again)."""
+    # Imported when first needed: loading CTranslate2 takes a moment every command would pay.
+    import ctranslate2  # noqa: PLC0415
+    import sentencepiece  # noqa: PLC0415
+
+    path = package.path
+    try:
+        sp = sentencepiece.SentencePieceProcessor(model_file=str(path / "sentencepiece.model"))
+        model = ctranslate2.Translator(
+            str(path / "model"),
+            device="cpu",
+            compute_type=compute_type,
+            inter_threads=1,
+            intra_threads=threads,
+        )
+    except (RuntimeError, OSError, ValueError) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ModelError(f"{path}: cannot load the {package.label} model: {message}") from None
+    return sp, model
 
 
 def chrf(hypothesis: str, reference: str) -> float:
@@ -345,6 +361,16 @@ def run(
     rows = translate_file(in_path, config, strict=strict, progress=progress)
     io.write_jsonl(out_path, (r.to_dict() for r in rows))
     return rows
+
+
+INPUTS = ("segments",)
+OUTPUTS = ("translations",)
+
+
+def run_stage(ws: Workspace) -> list[Translation]:
+    """The translate stage: segments.jsonl in, `translations.jsonl` out (the default settings; a
+    terminal shows a progress bar)."""
+    return run(ws.path("segments"), ws.path("translations"))
 
 
 def read_translations(path: str | Path) -> tuple[dict[str, str], str | None]:

@@ -11,6 +11,7 @@ from pipeline import check, clean, io
 from pipeline.errors import InputError
 from pipeline.records import Change
 from pipeline.segment import segment_file, segment_text
+from pipeline.workspace import Workspace
 
 from .test_cli import run_cli
 
@@ -22,7 +23,7 @@ def cleaned(text: str, tmp_path: Path, glossary: str | None = None) -> tuple[str
         (tmp_path / "glossary.tsv").write_text(glossary, encoding="utf-8")
     segments = segment_text("doc", text)
     issues = check.check_segments(segments, [check.get_checker(n) for n in check.DEFAULT_CHECKERS])
-    result = clean.clean_document(src, segments, issues, clean.glossary_for(src))
+    result = clean.clean_document(src, segments, issues, Workspace.of(src).path("glossary"))
     return result.text, result.changes
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from pipeline.cli import build_parser, main
 from pipeline.stages import STAGES
+from pipeline.workspace import Workspace
 
 BAD_INPUTS = [
     (b"caf\xe9", "not valid UTF-8: undecodable byte 0xe9 at byte offset 3"),
@@ -103,7 +104,8 @@ def test_run_writes_every_stage(seed_path: Path, tmp_path: Path) -> None:
     out_dir = tmp_path / "doc"
     assert main(["-q", "run", str(seed_path), "--out-dir", str(out_dir)]) == 0
     doc = "personal-vs-virtual-assistants"
-    expected = sorted(name.format(doc=doc) for stage in STAGES.values() for name in stage.outputs)
+    ws = Workspace.of(seed_path, out_dir)
+    expected = sorted(ws.name(key) for stage in STAGES.values() for key in stage.outputs)
     written = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
     assert written == expected
     assert len((out_dir / "segments.jsonl").read_text(encoding="utf-8").splitlines()) == 31

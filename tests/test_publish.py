@@ -10,6 +10,7 @@ import pytest
 from pipeline import io, publish, review
 from pipeline.records import Change, CheckCounts, Recheck
 from pipeline.segment import segment_text
+from pipeline.workspace import Workspace
 
 from .test_cli import run_cli
 
@@ -156,7 +157,7 @@ def test_outputs_without_a_recheck_get_no_note(tmp_path: Path) -> None:
     io.write_jsonl(tmp_path / "segments.jsonl", [s.to_dict() for s in segments])
     io.write_jsonl(tmp_path / "changes.jsonl", [])
     io.write_jsonl(tmp_path / "aligned.jsonl", [{"segment": s.id, "decision": "publish"} for s in segments])
-    assert publish.run(src, tmp_path).markdown == published(TEXT).markdown
+    assert publish.run_stage(Workspace(src, tmp_path)).markdown == published(TEXT).markdown
 
 
 def test_a_missing_aligned_file_is_one_clear_error(tmp_path: Path) -> None:

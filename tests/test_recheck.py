@@ -11,6 +11,7 @@ from pipeline import check, clean, io, segment, stages
 from pipeline.errors import InputError
 from pipeline.records import FLAGGED_SEVERITIES, CheckCounts, Issue, Recheck, Segment
 from pipeline.segment import segment_text
+from pipeline.workspace import Workspace
 
 
 def run_clean(text: str, tmp_path: Path, review_yaml: str | None = None) -> Path:
@@ -20,7 +21,7 @@ def run_clean(text: str, tmp_path: Path, review_yaml: str | None = None) -> Path
     if review_yaml is not None:
         (tmp_path / "doc.review.yaml").write_text(review_yaml, encoding="utf-8")
     out = tmp_path / "out"
-    stages.run_document(src, out, ["segment", "check", "clean"])
+    stages.run_document(Workspace(src, out), ["segment", "check", "clean"])
     return out
 
 
@@ -43,7 +44,7 @@ def test_seed_recheck(seed_path: Path, tmp_path: Path) -> None:
     corpus.mkdir()
     shutil.copyfile(seed_path, corpus / "seed.fi.txt")
     out = tmp_path / "out"
-    written = stages.run_document(corpus / "seed.fi.txt", out, ["segment", "check", "clean"])
+    written = stages.run_document(Workspace(corpus / "seed.fi.txt", out), ["segment", "check", "clean"])
     assert out / "issues.cleaned.jsonl" in written
     text = (out / "cleaned.fi.txt").read_text(encoding="utf-8")
     after = [Issue.from_dict(r) for r in io.read_jsonl(out / "issues.cleaned.jsonl")]
@@ -56,7 +57,7 @@ def test_seed_recheck(seed_path: Path, tmp_path: Path) -> None:
     assert after == sorted(after, key=lambda i: (i.start, i.end, i.rule))
     before = [Issue.from_dict(r) for r in io.read_jsonl(out / "issues.jsonl")]
     segments = [Segment.from_dict(r) for r in io.read_jsonl(out / "segments.jsonl")]
-    summary = clean.read_recheck(out, segments, before)
+    summary = clean.read_recheck(Workspace.for_outputs(out), segments, before)
     assert summary is not None
     assert summary.before.segments == summary.after.segments == 31
     assert summary.before.flagged == flagged(before) and summary.after.flagged == flagged(after)
@@ -103,7 +104,7 @@ def test_recheck_counts(tmp_path: Path, text: str, line: str) -> None:
     assert all(cleaned[r["start"] : r["end"]] == r["text"] for r in rows)
     segments = [Segment.from_dict(r) for r in io.read_jsonl(out / "segments.jsonl")] if text else []
     issues = [Issue.from_dict(r) for r in io.read_jsonl(out / "issues.jsonl")] if text else []
-    summary = clean.read_recheck(out, segments, issues)
+    summary = clean.read_recheck(Workspace.for_outputs(out), segments, issues)
     assert summary is not None and summary.line() == line
 
 
@@ -118,7 +119,7 @@ def test_a_removed_block_changes_the_segment_count(tmp_path: Path) -> None:
     assert all(cleaned[i.start : i.end] == i.text for i in after)
     segments = [Segment.from_dict(r) for r in io.read_jsonl(out / "segments.jsonl")]
     issues = [Issue.from_dict(r) for r in io.read_jsonl(out / "issues.jsonl")]
-    summary = clean.read_recheck(out, segments, issues)
+    summary = clean.read_recheck(Workspace.for_outputs(out), segments, issues)
     assert summary is not None
     assert summary.line() == "After cleaning: 1 of 2 segments still has errors or warnings (before: 2 of 3)"
 
@@ -170,7 +171,7 @@ def test_recheck_line_and_round_trip(before: CheckCounts, after: CheckCounts, li
 
 
 def test_missing_recheck_is_none(tmp_path: Path) -> None:
-    assert clean.read_recheck(tmp_path, [], []) is None
+    assert clean.read_recheck(Workspace.for_outputs(tmp_path), [], []) is None
 
 
 @pytest.mark.parametrize(
@@ -181,7 +182,7 @@ def test_bad_recheck_file_is_one_clear_error(tmp_path: Path, content: str, probl
     (tmp_path / "cleaned.fi.txt").write_text("Kissa.\n", encoding="utf-8")
     (tmp_path / "issues.cleaned.jsonl").write_text(content, encoding="utf-8")
     with pytest.raises(InputError, match=problem):
-        clean.read_recheck(tmp_path, [], [])
+        clean.read_recheck(Workspace.for_outputs(tmp_path), [], [])
 
 
 def test_recheck_text_uses_the_default_checkers(monkeypatch: pytest.MonkeyPatch) -> None:

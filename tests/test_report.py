@@ -13,12 +13,13 @@ from typing import Any
 
 import pytest
 
-from pipeline import io, report, review, stages
+from pipeline import io, report, stages
 from pipeline.align import AlignedSegment
 from pipeline.errors import ConfigError, InputError
 from pipeline.records import Change, CheckCounts, Issue, Recheck, Segment, Translation
 from pipeline.report import DiffPiece, IssueView, ReportInputs, Span
 from pipeline.review import Decision
+from pipeline.workspace import Workspace
 
 from .conftest import ROOT, SEED
 
@@ -369,12 +370,12 @@ def test_recheck_through_the_stage(tmp_path: Path) -> None:
         tmp_path / "issues.cleaned.jsonl",
         [issue(b, 0, 6, severity="error").to_dict(), issue(b, 7, 12, severity="info").to_dict()],
     )
-    html = report.run(tmp_path / "doc.fi.txt", tmp_path).read_text(encoding="utf-8")
+    html = report.run_stage(Workspace(tmp_path / "doc.fi.txt", tmp_path)).read_text(encoding="utf-8")
     assert "After cleaning: 1 of 2 segments still has errors or warnings (before: 1 of 1)." in html
     assert "Segments with errors: 1 (before: 0), with warnings: 0 (before: 1)." in html
     # A clean re-check is an empty file: 0 of N, and no warning about an empty file.
     (tmp_path / "issues.cleaned.jsonl").write_text("", encoding="utf-8")
-    html = report.run(tmp_path / "doc.fi.txt", tmp_path).read_text(encoding="utf-8")
+    html = report.run_stage(Workspace(tmp_path / "doc.fi.txt", tmp_path)).read_text(encoding="utf-8")
     assert "After cleaning: 0 of 2 segments still have errors or warnings (before: 1 of 1)." in html
 
 
@@ -418,7 +419,7 @@ def test_escaping_through_the_stage(tmp_path: Path) -> None:
     source = tmp_path / "markup.fi.txt"
     source.write_text(f"Otsikko {SCRIPT}\n\nTeksti sisältää {TAGS} ja muuta.\n", encoding="utf-8")
     out = tmp_path / "out"
-    stages.run_document(source, out, ["segment", "check", "clean", "report"])
+    stages.run_document(Workspace(source, out), ["segment", "check", "clean", "report"])
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;b&gt;tags&lt;/b&gt;" in html
@@ -433,13 +434,13 @@ def seed_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seed's outputs of every stage but check-en (no model here: translations are skipped)."""
     out = tmp_path_factory.mktemp("seed") / "personal-vs-virtual-assistants"
     names = [n for n in stages.STAGES if n not in ("check-en", "report")]
-    stages.run_document(SEED, out, names)
+    stages.run_document(Workspace(SEED, out), names)
     return out
 
 
 def test_report_is_self_contained(seed_out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    html = report.run(SEED, seed_out).read_text(encoding="utf-8")
+    html = report.run_stage(Workspace(SEED, seed_out)).read_text(encoding="utf-8")
     assert not re.search(r"https?:|//[a-z]|\bsrc=|<link|@import|url\(", html, re.IGNORECASE)
     assert html.count("<style>") == 1 and html.count("<script>") == 1
     assert "<svg" in html and 'class="diff"' in html and "<del>" in html and "<ins>" in html
@@ -453,9 +454,9 @@ def test_report_is_self_contained(seed_out: Path, monkeypatch: pytest.MonkeyPatc
 
 def test_report_is_deterministic(seed_out: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
-    first = report.run(SEED, seed_out).read_bytes()
+    first = report.run_stage(Workspace(SEED, seed_out)).read_bytes()
     report.environment.cache_clear()
-    second = report.run(SEED, seed_out).read_bytes()
+    second = report.run_stage(Workspace(SEED, seed_out)).read_bytes()
     assert first == second
     assert b"date:1970-01-01" in first
 
@@ -480,19 +481,19 @@ def test_config_hash_follows_the_config_files(tmp_path: Path) -> None:
     source = tmp_path / "d.fi.txt"
     source.write_text("Teksti.\n", encoding="utf-8")
     inputs = ReportInputs(segments=[])
-    before = report.signature(source, inputs, {})
+    before = report.signature(Workspace.of(source), inputs, {})
     (tmp_path / "glossary.tsv").write_text("en\tfi\n", encoding="utf-8")
-    after = report.signature(source, inputs, {})
+    after = report.signature(Workspace.of(source), inputs, {})
     assert before.config_hash != after.config_hash
     assert after.config_files == ("triage.toml", "glossary.tsv")
-    assert report.signature(source, inputs, {}).config_hash == after.config_hash
+    assert report.signature(Workspace.of(source), inputs, {}).config_hash == after.config_hash
     assert re.fullmatch(r"[0-9a-f]{12}", after.config_hash)
 
 
 def test_signature_names_models_and_languagetool() -> None:
     a = seg("Lause.", 0)
     inputs = ReportInputs(segments=[a], translations=[translation(a, "Sentence.")], issues_en=[])
-    sig = report.signature(SEED, inputs, {"SOURCE_DATE_EPOCH": "0"})
+    sig = report.signature(Workspace.of(SEED), inputs, {"SOURCE_DATE_EPOCH": "0"})
     assert (sig.translation, sig.roundtrip) == ("translate-fi_en 1.0", "translate-en_fi 1.0")
     assert sig.languagetool != "not run"
     assert sig.line().startswith("pipeline:") and "|config:" in sig.line()
@@ -511,7 +512,7 @@ def write_minimal(out: Path) -> None:
 def test_missing_optional_inputs(tmp_path: Path) -> None:
     """Without translations, English issues, triage, comparison or review the report still renders."""
     write_minimal(tmp_path)
-    html = report.run(tmp_path / "doc.fi.txt", tmp_path).read_text(encoding="utf-8")
+    html = report.run_stage(Workspace(tmp_path / "doc.fi.txt", tmp_path)).read_text(encoding="utf-8")
     assert "no translation record" in html
     assert "languagetool:not run" in html
     assert 'id="comparison"' not in html and 'class="stale"' not in html
@@ -524,7 +525,7 @@ def test_skipped_translations_and_empty_english_issues(tmp_path: Path) -> None:
     a = seg("Yksi lause.", 0)
     io.write_jsonl(tmp_path / "translations.jsonl", [translation(a, None).to_dict()])
     (tmp_path / "issues.en.jsonl").write_text("", encoding="utf-8")
-    html = report.run(tmp_path / "doc.fi.txt", tmp_path).read_text(encoding="utf-8")
+    html = report.run_stage(Workspace(tmp_path / "doc.fi.txt", tmp_path)).read_text(encoding="utf-8")
     assert "skipped: no fi→en model (run make models)" in html
     assert "languagetool:not run" in html
 
@@ -549,7 +550,7 @@ def test_bad_input_is_one_clear_error(tmp_path: Path, name: str, content: str | 
     else:
         path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError, match=re.escape(problem)):
-        report.run(tmp_path / "doc.fi.txt", tmp_path)
+        report.run_stage(Workspace(tmp_path / "doc.fi.txt", tmp_path))
     assert not (tmp_path / "report.html").exists()
     assert not list(tmp_path.glob(".report.html*"))
 
@@ -558,7 +559,7 @@ def test_missing_required_input(tmp_path: Path) -> None:
     write_minimal(tmp_path)
     (tmp_path / "changes.jsonl").unlink()
     with pytest.raises(InputError, match=r"changes\.jsonl: no such file"):
-        report.run(tmp_path / "doc.fi.txt", tmp_path)
+        report.run_stage(Workspace(tmp_path / "doc.fi.txt", tmp_path))
 
 
 # --- the stage, the CLI and the index ---------------------------------------------------------------------
@@ -604,7 +605,7 @@ def test_cli_bad_input(tmp_path: Path) -> None:
 def test_index_lists_every_report(tmp_path: Path, seed_out: Path) -> None:
     for name in ("b-doc", "a-doc"):
         write_minimal(tmp_path / name)
-        report.run(tmp_path / f"{name}.fi.txt", tmp_path / name)
+        report.run_stage(Workspace(tmp_path / f"{name}.fi.txt", tmp_path / name))
     write_minimal(tmp_path / "no-report")  # outputs without a report are not listed
     done = cli("-q", "report-index", tmp_path)
     assert done.returncode == 0, done.stderr
@@ -626,7 +627,7 @@ def test_index_of_nothing(tmp_path: Path) -> None:
 def test_report_with_tiny_model(installed: Path, tmp_path: Path) -> None:
     """With the tiny copying model, the English and its scores are in the report and the signature."""
     out = tmp_path / "out"
-    stages.run_document(SEED, out, ["segment", "check", "clean", "translate", "align", "report"])
+    stages.run_document(Workspace(SEED, out), ["segment", "check", "clean", "translate", "align", "report"])
     html = (out / "report.html").read_text(encoding="utf-8")
     rows = [
         json.loads(line) for line in (out / "translations.jsonl").read_text(encoding="utf-8").splitlines()
@@ -642,18 +643,18 @@ def test_report_shows_the_reviewer_decisions(tmp_path: Path) -> None:
     source = tmp_path / "doc.fi.txt"
     source.write_text("Otsikko\n\nKissa nukkuu . Toinen lause on tässä.\n", encoding="utf-8")
     out = tmp_path / "out"
-    stages.run_document(source, out, ["segment", "check", "clean"])
+    stages.run_document(Workspace(source, out), ["segment", "check", "clean"])
     (rejected,) = [c["id"] for c in io.read_jsonl(out / "changes.jsonl")]
-    review.review_for(source).write_text(
+    Workspace.of(source).path("review").write_text(
         f"changes:\n  {rejected}: reject\n  doc:b001:s00:gone:3: accept\nsegments:\n  doc:b001:s01: ''\n",
         encoding="utf-8",
     )
-    stages.run_document(source, out, ["clean", "report"])
+    stages.run_document(Workspace(source, out), ["clean", "report"])
     html = (out / "report.html").read_text(encoding="utf-8")
     assert f'data-change="{rejected}" data-decision="reject"' in html
     assert "reviewer: reject" in html
     assert 'id="stale"' in html and "1 reviewer decision was not applied" in html
     assert "removed by the reviewer" in html
-    model = report.build_report(DOC, report.load_inputs(out), SIG)
+    model = report.build_report(DOC, report.load_inputs(Workspace.for_outputs(out)), SIG)
     assert model.summary.rejected == 1
     assert [d.target for d in model.summary.unapplied] == ["doc:b001:s00:gone:3"]

@@ -10,6 +10,7 @@ import pytest
 
 from pipeline import stages
 from pipeline.testing.browser import inspect_page
+from pipeline.workspace import Workspace
 
 from .conftest import ROOT
 
@@ -41,7 +42,7 @@ HIDE_ALL_TRIAGE = """(() => {
 
 
 def build_report(source: Path, out: Path) -> Path:
-    stages.run_document(source, out)
+    stages.run_document(Workspace(source, out))
     return out / "report.html"
 
 

@@ -11,6 +11,7 @@ from pipeline import check, clean, io, review
 from pipeline.errors import InputError
 from pipeline.records import Change
 from pipeline.segment import segment_text
+from pipeline.workspace import Workspace
 
 from .test_cli import run_cli
 
@@ -18,7 +19,7 @@ from .test_cli import run_cli
 def reviewed(text: str, tmp_path: Path, yaml_text: str) -> clean.Cleaned:
     src = tmp_path / "doc.fi.txt"
     src.write_text(text, encoding="utf-8")
-    path = review.review_for(src)
+    path = Workspace.of(src).path("review")
     path.write_text(yaml_text, encoding="utf-8")
     segments = segment_text("doc", text)
     issues = check.check_segments(segments, [check.get_checker(n) for n in check.DEFAULT_CHECKERS])
@@ -40,7 +41,7 @@ def seed_run(seed_path: Path, tmp_path: Path) -> tuple[Path, Path]:
 def test_a_rejected_change_is_not_in_the_cleaned_text(seed_run: tuple[Path, Path]) -> None:
     source, out = seed_run
     rejected = "seed:b001:s01:adjective-noun-agreement:43"
-    review.review_for(source).write_text(f"changes:\n  {rejected}: reject\n", encoding="utf-8")
+    Workspace.of(source).path("review").write_text(f"changes:\n  {rejected}: reject\n", encoding="utf-8")
     result = run_cli("run", str(source), "--out-dir", str(out), "--stage", "clean")
     assert result.returncode == 0, result.stderr
     assert "warning" not in result.stderr
@@ -73,7 +74,7 @@ def test_no_review_file_gives_an_empty_review_log(seed_run: tuple[Path, Path]) -
 
 def test_stale_decisions_are_reported_not_dropped(seed_run: tuple[Path, Path]) -> None:
     source, out = seed_run
-    review.review_for(source).write_text(
+    Workspace.of(source).path("review").write_text(
         "changes:\n"
         "  seed:b001:s01:adjective-noun-agreement:44: reject\n"  # the offset is wrong
         "  seed:b001:s02:adjective-noun-agreement:52: {decision: reject, was: luotettava ihmisiä}\n"
@@ -178,7 +179,7 @@ def test_bad_review_files(tmp_path: Path, content: str, message: str) -> None:
 
 def test_a_bad_review_file_stops_the_stage_and_writes_nothing(seed_run: tuple[Path, Path]) -> None:
     source, out = seed_run
-    review.review_for(source).write_bytes(b"changes:\n  \xff: reject\n")
+    Workspace.of(source).path("review").write_bytes(b"changes:\n  \xff: reject\n")
     result = run_cli("run", str(source), "--out-dir", str(out), "--stage", "clean")
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "seed.review.yaml" in result.stderr

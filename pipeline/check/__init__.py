@@ -16,6 +16,7 @@ from pathlib import Path
 from .. import io, parse, segment
 from ..errors import ConfigError
 from ..records import Issue, ParsedSegment, Segment
+from ..workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +127,12 @@ def check_file(path: str | Path, names: Iterable[str] = DEFAULT_CHECKERS) -> lis
     return check_segments(segment.load_segments(path), checkers)
 
 
-def run(in_path: str | Path, out_path: str | Path) -> list[Issue]:
-    """The check stage: segments (or a text) in, `issues.jsonl` out (written atomically)."""
-    issues = check_file(in_path)
-    io.write_jsonl(out_path, (i.to_dict() for i in issues))
+INPUTS = ("segments",)
+OUTPUTS = ("issues",)
+
+
+def run_stage(ws: Workspace) -> list[Issue]:
+    """The check stage: segments.jsonl in, `issues.jsonl` out (written atomically)."""
+    issues = check_file(ws.path("segments"))
+    io.write_jsonl(ws.path("issues"), (i.to_dict() for i in issues))
     return issues

@@ -481,13 +481,19 @@ def _keep_alive_client() -> type[language_tool_python.LanguageTool]:
 
 
 _ACTIVE: LanguageToolServer | None = None
+_HELD: contextlib.ExitStack | None = None
 
 
 @contextlib.contextmanager
 def shared_server() -> Iterator[LanguageToolServer]:
-    """The pipeline run's one server: the active one if a caller opened it, otherwise a new one."""
+    """The pipeline run's one server: the active one if a caller opened it, otherwise a new one
+    (inside `hold_server()`, kept for every check after this one)."""
     global _ACTIVE  # noqa: PLW0603 - one server per process, shared by every English check
     if _ACTIVE is not None:
+        yield _ACTIVE
+        return
+    if _HELD is not None:
+        _ACTIVE = _HELD.enter_context(LanguageToolServer.from_env())
         yield _ACTIVE
         return
     with LanguageToolServer.from_env() as server:
@@ -495,6 +501,23 @@ def shared_server() -> Iterator[LanguageToolServer]:
         try:
             yield server
         finally:
+            _ACTIVE = None
+
+
+@contextlib.contextmanager
+def hold_server() -> Iterator[None]:
+    """Inside this block, the server the first English check starts stays up for every check after
+    it (a process that runs many documents starts one JVM); it is stopped when the block ends."""
+    global _ACTIVE, _HELD  # noqa: PLW0603
+    if _HELD is not None:
+        yield
+        return
+    with contextlib.ExitStack() as stack:
+        _HELD = stack
+        try:
+            yield
+        finally:
+            _HELD = None
             _ACTIVE = None
 
 
