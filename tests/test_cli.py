@@ -103,7 +103,6 @@ def test_every_command_has_help() -> None:
 def test_run_writes_every_stage(seed_path: Path, tmp_path: Path) -> None:
     out_dir = tmp_path / "doc"
     assert main(["-q", "run", str(seed_path), "--out-dir", str(out_dir)]) == 0
-    doc = "personal-vs-virtual-assistants"
     ws = Workspace.of(seed_path, out_dir)
     expected = sorted(ws.name(key) for stage in STAGES.values() for key in stage.outputs)
     written = sorted(str(p.relative_to(out_dir)) for p in out_dir.rglob("*") if p.is_file())
