@@ -1,6 +1,9 @@
 # The pipeline, driven by make: `make setup` once, then `make`. `make help` lists every target.
-# Per-document targets: `make -j2` processes documents in parallel, and a second `make` with
-# nothing changed does nothing. Document names (corpus/<doc>.fi.txt) must not contain spaces.
+# `make` runs the corpus through the corpus runner (`pipeline batch`: worker processes that keep their
+# resources loaded, each document's stages rerun only when their inputs changed). One document's
+# outputs can also be made file by file, one process per stage: `make outputs/<doc>/report.html`, and
+# `make -j2 documents` does that for every document. Document names (corpus/<doc>.fi.txt) may have
+# only letters, digits, '-', '_' and '.': other names are left out here and refused by the runner.
 
 PYTHON ?= python3
 UV_VERSION := 0.13.9
@@ -12,7 +15,8 @@ CORPUS ?= corpus
 OUT ?= outputs
 SHARED ?= ../shared
 
-DOCS := $(patsubst $(CORPUS)/%.fi.txt,%,$(wildcard $(CORPUS)/*.fi.txt))
+# Only names of safe characters become make targets (the runner reports the others).
+DOCS := $(shell ls -- '$(CORPUS)' 2>/dev/null | sed -n 's/^\([A-Za-z0-9_][A-Za-z0-9._-]*\)\.fi\.txt$$/\1/p')
 PIPELINE_SRC := pyproject.toml $(wildcard pipeline/*.py pipeline/*/*.py)
 SEGMENTS := $(DOCS:%=$(OUT)/%/segments.jsonl)
 ISSUES := $(DOCS:%=$(OUT)/%/issues.jsonl)
@@ -41,10 +45,20 @@ endif
 
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
-.PHONY: all setup venv system-packages languagetool models test lint format bench bench-segment bench-check \
-	bench-align bench-languagetool bench-translate bench-report bench-inflect clean help lock check-venv lexicon
+.PHONY: all documents setup venv system-packages languagetool models test lint format bench bench-segment bench-check \
+	bench-align bench-languagetool bench-translate bench-report bench-inflect bench-corpus clean help lock check-venv \
+	lexicon
 
-all: $(SEGMENTS) $(ISSUES) $(CLEANED) $(RECHECKED) $(TRANSLATIONS) $(ISSUES_EN) $(ALIGNED) $(ATTRIBUTES) $(PUBLISHED) $(REPORTS) $(INDEX) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ (the default)
+# The runner's settings: WORKERS worker processes (default one per CPU), or SCHEDULER, the address of a
+# running Dask cluster.
+WORKERS ?=
+SCHEDULER ?=
+BATCH_FLAGS := $(if $(WORKERS),--workers $(WORKERS)) $(if $(SCHEDULER),--scheduler '$(SCHEDULER)')
+
+all: | $(NEED_VENV) ## Run the whole pipeline on every corpus/*.fi.txt into outputs/<doc>/ with the corpus runner (the default)
+	$(PY) -m pipeline batch '$(CORPUS)' --out-dir '$(OUT)' $(BATCH_FLAGS)
+
+documents: $(SEGMENTS) $(ISSUES) $(CLEANED) $(RECHECKED) $(TRANSLATIONS) $(ISSUES_EN) $(ALIGNED) $(ATTRIBUTES) $(PUBLISHED) $(REPORTS) $(INDEX) ## The same with one process per stage and document (make's own incremental build; -j2 runs two)
 
 $(OUT)/%/segments.jsonl: $(CORPUS)/%.fi.txt $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q segment $< -o $@
@@ -97,7 +111,8 @@ $(foreach d,$(DOCS),$(eval $(call PUBLISH_RULE,$(d))))
 # The reviewer's report: every output above (the comparison table only where there is a schema) and the
 # config files its signature hashes.
 $(OUT)/%/report.html: $(OUT)/%/segments.jsonl $(OUT)/%/issues.jsonl $(OUT)/%/changes.jsonl \
-		$(OUT)/%/cleaned.fi.txt $(OUT)/%/issues.cleaned.jsonl $(OUT)/%/translations.jsonl $(OUT)/%/issues.en.jsonl \
+		$(OUT)/%/cleaned.fi.txt $(OUT)/%/issues.cleaned.jsonl $(OUT)/%/review.jsonl $(OUT)/%/translations.jsonl \
+		$(OUT)/%/issues.en.jsonl \
 		$(OUT)/%/aligned.jsonl \
 		$$(if $$(wildcard $(CORPUS)/$$*.schema.yaml),$(OUT)/$$*/comparison.csv $(CORPUS)/$$*.schema.yaml) \
 		$$(wildcard $(CORPUS)/$$*.review.yaml $(CORPUS)/glossary.tsv) pipeline/triage.toml \

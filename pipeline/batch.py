@@ -39,8 +39,8 @@ from .workspace import CORPUS, FILES, INDEX, Workspace
 log = logging.getLogger(__name__)
 
 # Document names the runner accepts: nothing a shell or make could read as syntax.
-NAME_OK = re.compile(r"[A-Za-z0-9._-]+\Z")
-NAME_RULE = "letters, digits, '-', '_' and '.'"
+NAME_OK = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*\Z")
+NAME_RULE = "letters, digits, '-', '_' and '.' (not first)"
 MANIFEST = ".manifest.json"  # in each document's output directory, and one for the index
 MANIFEST_VERSION = 1
 # Libraries whose version changes outputs (beside the pipeline's own code and data).
@@ -352,7 +352,7 @@ def corpus_documents(corpus: Path) -> tuple[list[Path], list[str]]:
         if not path.name.endswith(suffix) or len(path.name) == len(suffix):
             continue
         doc = io.doc_name(path)
-        if not NAME_OK.match(doc) or doc.startswith("."):
+        if not NAME_OK.match(doc):
             bad.append(f"{path}: document name {doc!r} refused: a name may have only {NAME_RULE}")
         elif not path.is_file():
             bad.append(f"{path}: not a file")

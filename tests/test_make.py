@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+
+from pipeline.stages import STAGES
+from pipeline.workspace import FILES, Workspace
 
 from .conftest import ROOT
 
@@ -37,7 +41,8 @@ def test_make_runs_every_document_and_is_incremental(corpus: Path, tmp_path: Pat
     vars_ = [f"CORPUS={corpus}", f"OUT={out}"]
     first = make("-j2", *vars_)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.count("pipeline -q segment") == 2
+    assert first.stdout.count("pipeline batch") == 1
+    assert "batch: 2 documents, 2 built, 0 up to date, 0 failed" in first.stderr
     seed_segments = out / "seed" / "segments.jsonl"
     assert len(seed_segments.read_text(encoding="utf-8").splitlines()) == 31
     assert len((out / "second" / "segments.jsonl").read_text(encoding="utf-8").splitlines()) == 3
@@ -48,15 +53,15 @@ def test_make_runs_every_document_and_is_incremental(corpus: Path, tmp_path: Pat
 
     second = make(*vars_)
     assert second.returncode == 0
-    assert "pipeline" not in second.stdout
-    assert make("-q", *vars_).returncode == 0  # up to date
+    assert "batch: 2 documents, 0 built, 2 up to date, 0 failed" in second.stderr
 
     # A changed input reruns only what depends on it.
-    later = seed_segments.stat().st_mtime + 5
-    os.utime(corpus / "second.fi.txt", (later, later))
+    (corpus / "second.fi.txt").write_text("Otsikko\n\nYksi lause.\n", encoding="utf-8")
     third = make(*vars_)
-    assert third.stdout.count("pipeline -q segment") == 1
-    assert "second.fi.txt" in third.stdout
+    assert (
+        "batch: 2 documents, 1 built, 1 up to date" in third.stderr and "stage time: segment" in third.stderr
+    )
+    assert len((out / "second" / "segments.jsonl").read_text(encoding="utf-8").splitlines()) == 2
 
     for name in ("cleaned.fi.txt", "review.jsonl", "publish/seed.fi.txt", "publish/seed.md"):
         assert (out / "seed" / name).exists(), name
@@ -67,9 +72,39 @@ def test_make_runs_every_document_and_is_incremental(corpus: Path, tmp_path: Pat
     fourth = make(*vars_)
     assert fourth.returncode == 0, fourth.stderr
     assert "seed.review.yaml: the decision on seed:b001:s01:gone:1 is stale" in fourth.stderr
-    assert "--stage clean" in fourth.stdout and f"segment {corpus / 'seed.fi.txt'}" not in fourth.stdout
+    assert "stage time: clean" in fourth.stderr and "segment" not in fourth.stderr
     for name in ("cleaned.fi.txt", "publish/seed.fi.txt"):
         assert (out / "seed" / name).read_text(encoding="utf-8").count("virtuaalinen avustajien") == 1, name
+
+
+def test_make_one_document_file_by_file(corpus: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    vars_ = [f"CORPUS={corpus}", f"OUT={out}"]
+    first = make("-j2", f"{out}/second/report.html", *vars_)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count("pipeline -q segment") == 1 and "--stage report" in first.stdout
+    assert not (out / "seed").exists()
+    assert make("-q", f"{out}/second/report.html", *vars_).returncode == 0  # up to date
+    later = (out / "second" / "segments.jsonl").stat().st_mtime + 5
+    os.utime(corpus / "second.fi.txt", (later, later))
+    again = make(f"{out}/second/issues.jsonl", *vars_)
+    assert again.stdout.count("pipeline -q segment") == 1 and "--stage clean" not in again.stdout
+
+
+def test_makefile_rules_follow_the_stage_registry() -> None:
+    """Each stage's per-document rule names every output and input file of the stage's registry entry."""
+    text = (ROOT / "Makefile").read_text(encoding="utf-8").replace("\\\n", " ")
+    ws = Workspace(Path("$(CORPUS)/%.fi.txt"), Path("$(OUT)/%"))
+    rules = [line for line in text.splitlines() if "&:" in line or re.match(r"^\$\(OUT\)/", line)]
+    for stage in STAGES.values():
+        names = [ws.name(k).replace("%", "$(1)") for k in stage.outputs]
+        rule = next((r for r in rules if all(f"/{n}" in r.split(":")[0] for n in names)), None)
+        assert rule is not None, f"no rule makes the {stage.name} stage's outputs {names}"
+        prerequisites = rule.split(":", 1)[1]
+        for key in stage.inputs:
+            spec = FILES[key]
+            name = "triage.toml" if key == "triage" else spec.pattern.replace("{doc}", "")
+            assert name in prerequisites, f"{stage.name}: {key} ({name}) is not a prerequisite"
 
 
 def test_make_bad_document_fails_cleanly(tmp_path: Path) -> None:
@@ -120,6 +155,7 @@ def test_make_translates_and_redoes_it_when_models_arrive(
 
     second = make(*vars_)
     assert second.returncode == 0, second.stderr
-    assert second.stdout.count("pipeline translate") == 2 and "pipeline -q segment" not in second.stdout
+    assert "batch: 2 documents, 2 built" in second.stderr and "stage time: translate" in second.stderr
+    assert "segment" not in second.stderr.split("stage time:")[1]
     rows = (out / "seed" / "translations.jsonl").read_text(encoding="utf-8").splitlines()
     assert all('"status": "ok"' in r and '"chrf": 100.0' in r for r in rows)
