@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import io, triage
-from .clean import cleaned_segment
+from .edits import cleaned_segment
 from .english import ENGLISH_FUNCTION_WORDS
 from .errors import InputError, PipelineError
 from .finnish import analyses, lemmas_with_parts, tokenize

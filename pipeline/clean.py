@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import check, io, review, segment
+from .edits import apply_changes
 from .errors import InputError
 from .records import Change, CheckCounts, Issue, Recheck, Segment
 
@@ -128,25 +129,6 @@ def plan_changes(
         if not overlaps:
             last_end = issue.end
     return changes
-
-
-def apply_changes(text: str, changes: Iterable[Change], offset: int = 0) -> str:
-    """The text with every applied change made (changes must not overlap); `offset` is where `text`
-    starts in the document the changes' offsets refer to."""
-    out: list[str] = []
-    pos = 0
-    for change in sorted((c for c in changes if c.applied), key=lambda c: c.start):
-        out.append(text[pos : change.start - offset])
-        out.append(change.replacement)
-        pos = change.end - offset
-    out.append(text[pos:])
-    return "".join(out)
-
-
-def cleaned_segment(segment: Segment, changes: Iterable[Change]) -> str:
-    """A segment's text with the applied changes that fall inside it."""
-    inside = [c for c in changes if c.applied and segment.start <= c.start and c.end <= segment.end]
-    return apply_changes(segment.text, inside, segment.start)
 
 
 def glossary_for(source: str | Path) -> Path:

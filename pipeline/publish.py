@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import io
-from .clean import RECHECK, apply_changes, read_recheck
+from .clean import RECHECK, read_recheck
+from .edits import apply_changes
 from .records import Block, Change, Issue, Recheck, Segment
 from .review import REPLACE_RULE
 from .segment import find_blocks

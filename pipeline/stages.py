@@ -6,8 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import align, attributes, check, clean, io, publish, report, segment, translate
-from .check import languagetool
+from . import align, attributes, check, clean, english_check, io, publish, report, segment, translate
 from .errors import ConfigError
 
 
@@ -63,8 +62,8 @@ STAGES: dict[str, Stage] = {
     ),
     "check-en": Stage(
         name="check-en",
-        outputs=("issues.en.jsonl", "cleaned.en.txt", "changes.en.jsonl"),
-        build=lambda source, out_dir: languagetool.run_stage(out_dir / "translations.jsonl", out_dir),
+        outputs=english_check.STAGE_OUTPUTS,
+        build=lambda source, out_dir: english_check.run_stage(out_dir / "translations.jsonl", out_dir),
         help="English checks: LanguageTool on translations.jsonl (skipped, with a warning, until it exists)",
     ),
     "publish": Stage(
