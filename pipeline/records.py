@@ -266,3 +266,37 @@ class ParsedSegment(Record):
     def children(self, word: Word) -> list[Word]:
         """The words whose head is `word`."""
         return [w for w in self.words if w.head == word.i and w.i != word.i]
+
+
+@dataclass(frozen=True)
+class Bead(Record):
+    """Aligned sentences: Finnish and English line numbers (non-blank lines from 0) and the bead's cost."""
+
+    fi: list[int]
+    en: list[int]
+    score: float
+
+
+@dataclass(frozen=True)
+class AlignedSegment(Record):
+    """One Finnish segment with its English, the scores of earlier stages and the triage decision."""
+
+    doc: str
+    segment: str
+    block: int
+    kind: str
+    fi: str
+    fi_clean: str
+    en: str | None
+    translation_status: str
+    logprob: float | None
+    roundtrip: str | None
+    chrf: float | None
+    errors: int
+    warnings: int
+    infos: int
+    fixed: int
+    en_reference: str | None
+    reference_bead: str | None
+    decision: str
+    reasons: list[str]

@@ -28,13 +28,22 @@ from typing import TypeVar
 import jinja2
 
 from . import __version__, io, review, triage
-from .align import AlignedSegment
 from .attributes import schema_for
 from .clean import glossary_for, read_recheck
 from .edits import cleaned_segment
 from .errors import ConfigError, InputError
 from .languagetool.install import LT_VERSION
-from .records import SEVERITIES, TRANSLATION_OK, Change, Issue, Recheck, Record, Segment, Translation
+from .records import (
+    SEVERITIES,
+    TRANSLATION_OK,
+    AlignedSegment,
+    Change,
+    Issue,
+    Recheck,
+    Record,
+    Segment,
+    Translation,
+)
 from .review import Decision
 
 REPORT = "report.html"

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import align, attributes, check, clean, english_check, io, publish, report, segment, translate
+from . import attributes, check, clean, dataset, english_check, io, publish, report, segment, translate
 from .errors import ConfigError
 
 
@@ -50,8 +50,8 @@ STAGES: dict[str, Stage] = {
     ),
     "align": Stage(
         name="align",
-        outputs=align.ALIGN_OUTPUTS,
-        build=align.run_stage,
+        outputs=dataset.ALIGN_OUTPUTS,
+        build=dataset.run_stage,
         help="bilingual dataset with scores, triage, TMX and XLIFF (reads earlier outputs, <doc>.en.txt)",
     ),
     "attributes": Stage(
