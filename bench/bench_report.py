@@ -23,6 +23,7 @@ from pathlib import Path
 from common import parser, sandbox_argos, shared_script
 
 from pipeline import argos, io, report, stages
+from pipeline.records import TRANSLATION_OK
 from pipeline.testing.tiny_argos import TinyPackage
 
 PARAGRAPHS_PER_SECTION = 25
@@ -81,7 +82,7 @@ def main() -> None:
             stages.run_document(source, out, [name])
             spent.append(f"{name} {time.perf_counter() - t0:.1f} s")
         inputs = report.load_inputs(out)
-        translated = sum(1 for t in inputs.translations if t.status == "ok")
+        translated = sum(1 for t in inputs.translations if t.status == TRANSLATION_OK)
         print(
             f"document: {len(inputs.segments)} segments ({translated} translated by the tiny test package), "
             f"{len(inputs.issues)} issues, {len(inputs.changes)} changes; earlier stages: {', '.join(spent)}"

@@ -23,7 +23,7 @@ from . import io
 from .edits import cleaned_segment
 from .errors import InputError
 from .finnish import Token, analyses, lemmas_with_parts, tokenize
-from .records import Change, Record, Segment
+from .records import SKIPPED_NO_TRANSLATION, Change, Record, Segment
 from .translate import read_translations
 
 if TYPE_CHECKING:
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 BODY_KINDS = ("paragraph-sentence", "list-item")
-NO_TRANSLATION = "skipped: no fi→en translation"
 # Confidence by how the role was found.
 CONFIDENCE = {"mention": 0.9, "section": 0.7, "contrast": 0.6}
 OPPOSITE = {"positive": "negative", "negative": "positive", "more": "less", "less": "more"}
@@ -272,7 +271,7 @@ def extract(
                 cleaned_segment(seg, changes),
                 sections,
                 translations,
-                no_translation or NO_TRANSLATION,
+                no_translation or SKIPPED_NO_TRANSLATION,
             )
         )
     return rows
@@ -415,7 +414,7 @@ def run(source: str | Path, out_dir: str | Path) -> list[RoleAttribute]:
     segments = [Segment.from_dict(r) for r in io.read_jsonl(out / "segments.jsonl")]
     changes = [Change.from_dict(r) for r in io.read_jsonl(out / "changes.jsonl")]
     translations, why_not = read_translations(out / "translations.jsonl")
-    rows = extract(schema, segments, changes, translations, why_not or NO_TRANSLATION)
+    rows = extract(schema, segments, changes, translations, why_not or SKIPPED_NO_TRANSLATION)
     frame = to_frame(rows)
     with io.atomic_write(out / "role_attributes.csv") as handle:
         frame.to_csv(handle, index=False)

@@ -15,7 +15,7 @@ from typing import Any
 from . import io, triage
 from .align import reference_beads
 from .edits import cleaned_segment
-from .records import TRANSLATION_OK, AlignedSegment, Change, Issue, Segment, Translation
+from .records import SKIPPED_NOT_RUN, TRANSLATION_OK, AlignedSegment, Change, Issue, Segment, Translation
 
 ALIGN_OUTPUTS = ("aligned.jsonl", "aligned.csv", "aligned.parquet", "aligned.tmx", "aligned.xlf")
 
@@ -67,7 +67,7 @@ def build_dataset(
                 fi=seg.text,
                 fi_clean=cleaned_segment(seg, changes),
                 en=t.text if ok and t else None,
-                translation_status=t.status if t else "skipped: the translate stage has not run",
+                translation_status=t.status if t else SKIPPED_NOT_RUN,
                 logprob=scores.logprob,
                 roundtrip=t.roundtrip if ok and t else None,
                 chrf=scores.chrf,

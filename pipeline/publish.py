@@ -16,7 +16,7 @@ from pathlib import Path
 from . import io
 from .clean import RECHECK, read_recheck
 from .edits import apply_changes
-from .records import Block, Change, Issue, Recheck, Segment
+from .records import TRIAGE_REJECT, Block, Change, Issue, Recheck, Segment
 from .review import REPLACE_RULE
 from .segment import find_blocks
 
@@ -58,7 +58,7 @@ def _markers(
             reason="triaged reject",
         )
         for s in segments
-        if triage.get(s.id) == "reject" and s.id not in reviewed
+        if triage.get(s.id) == TRIAGE_REJECT and s.id not in reviewed
     ]
 
 
