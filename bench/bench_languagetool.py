@@ -25,7 +25,9 @@ from typing import TypeVar
 
 from common import parser
 
-from pipeline.check import languagetool as lt
+from pipeline.languagetool.client import Piece, check_english, pair_batches
+from pipeline.languagetool.install import LT_VERSION
+from pipeline.languagetool.server import LanguageToolServer
 
 T = TypeVar("T")
 
@@ -62,10 +64,10 @@ def main() -> None:
     ap.set_defaults(runs=5)
     args = ap.parse_args()
     pairs = sentence_pairs(args.shared.resolve(), args.sentences)
-    per_paragraph = lt.pair_batches(pairs)
-    per_sentence = lt.pair_batches(pairs, per="segment")
+    per_paragraph = pair_batches(pairs)
+    per_sentence = pair_batches(pairs, per="segment")
     # For comparison: consecutive paragraphs merged into requests of up to about 2,000 characters.
-    per_2000: list[list[lt.Piece]] = []
+    per_2000: list[list[Piece]] = []
     for batch in per_paragraph:
         size = sum(len(p.text) + 1 for p in per_2000[-1]) if per_2000 else 2000
         if size + sum(len(p.text) + 1 for p in batch) > 2000:
@@ -73,11 +75,11 @@ def main() -> None:
         per_2000[-1].extend(batch)
 
     t0 = time.perf_counter()
-    with lt.LanguageToolServer(pipeline_caching=not args.no_pipeline_caching) as server:
+    with LanguageToolServer(pipeline_caching=not args.no_pipeline_caching) as server:
         ready = time.perf_counter() - t0
         caching = "off" if args.no_pipeline_caching else "on"
         options = " ".join(server.jvm_options) or "(none)"
-        print(f"LanguageTool {lt.LT_VERSION} server, JVM options: {options}, pipeline caching {caching}")
+        print(f"LanguageTool {LT_VERSION} server, JVM options: {options}, pipeline caching {caching}")
         print(f"start-up: {server.startup_seconds:.2f} s to answer /v2/healthcheck,")
         print(f"          {server.warmup_seconds:.2f} s more for the first check (rule loading)")
         print(f"          {ready:.2f} s in all until ready to check")
@@ -85,12 +87,12 @@ def main() -> None:
         # alternate, so a busy machine slows them alike.
         ways = {"per paragraph": per_paragraph, "per sentence": per_sentence, "per 2000 chars": per_2000}
         for batches in ways.values():
-            lt.check_english(server, "pud", batches)
+            check_english(server, "pud", batches)
         costs: dict[str, list[Costs]] = {name: [] for name in ways}
         issues: dict[str, int] = {}
         for _ in range(args.runs):
             for name, batches in ways.items():
-                cost, result = measured(lambda b=batches: lt.check_english(server, "pud", b), server.pid)  # type: ignore[misc]
+                cost, result = measured(lambda b=batches: check_english(server, "pud", b), server.pid)  # type: ignore[misc]
                 costs[name].append(cost)
                 issues[name] = len(result.issues)
         seconds = {name: statistics.median(c.wall for c in costs[name]) for name in ways}

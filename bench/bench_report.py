@@ -23,6 +23,7 @@ from pathlib import Path
 from common import parser, sandbox_argos, shared_script
 
 from pipeline import argos, io, report, stages
+from pipeline.records import TRANSLATION_OK
 from pipeline.testing.tiny_argos import TinyPackage
 from pipeline.workspace import Workspace
 
@@ -82,7 +83,7 @@ def main() -> None:
             stages.run_document(Workspace(source, out), [name])
             spent.append(f"{name} {time.perf_counter() - t0:.1f} s")
         inputs = report.load_inputs(Workspace.for_outputs(out))
-        translated = sum(1 for t in inputs.translations if t.status == "ok")
+        translated = sum(1 for t in inputs.translations if t.status == TRANSLATION_OK)
         print(
             f"document: {len(inputs.segments)} segments ({translated} translated by the tiny test package), "
             f"{len(inputs.issues)} issues, {len(inputs.changes)} changes; earlier stages: {', '.join(spent)}"

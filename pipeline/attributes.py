@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import io
-from .clean import cleaned_segment
+from .edits import cleaned_segment
 from .errors import InputError
 from .finnish import Token, analyses, lemmas_with_parts, tokenize
-from .records import Change, Record, Segment
+from .records import SKIPPED_NO_TRANSLATION, Change, Record, Segment
 from .translate import read_translations
 from .workspace import Workspace
 
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 BODY_KINDS = ("paragraph-sentence", "list-item")
-NO_TRANSLATION = "skipped: no fi→en translation"
 # Confidence by how the role was found.
 CONFIDENCE = {"mention": 0.9, "section": 0.7, "contrast": 0.6}
 OPPOSITE = {"positive": "negative", "negative": "positive", "more": "less", "less": "more"}
@@ -273,7 +272,7 @@ def extract(
                 cleaned_segment(seg, changes),
                 sections,
                 translations,
-                no_translation or NO_TRANSLATION,
+                no_translation or SKIPPED_NO_TRANSLATION,
             )
         )
     return rows
@@ -411,7 +410,7 @@ def run_stage(ws: Workspace) -> list[RoleAttribute]:
     segments = [Segment.from_dict(r) for r in io.read_jsonl(ws.path("segments"))]
     changes = [Change.from_dict(r) for r in io.read_jsonl(ws.path("changes"))]
     translations, why_not = read_translations(ws.path("translations"))
-    rows = extract(schema, segments, changes, translations, why_not or NO_TRANSLATION)
+    rows = extract(schema, segments, changes, translations, why_not or SKIPPED_NO_TRANSLATION)
     frame = to_frame(rows)
     with io.atomic_write(ws.path("role-attributes")) as handle:
         frame.to_csv(handle, index=False)

@@ -196,9 +196,9 @@ def _local_paths(outcome: Outcome, root: Path, job: Job) -> Outcome:
 def _held_resources() -> contextlib.AbstractContextManager[None]:
     """What a process keeps open across documents: the LanguageTool server (Voikko, the parser
     and the translation models are cached per process by their modules)."""
-    from .check import languagetool  # noqa: PLC0415
+    from .languagetool.server import hold_server  # noqa: PLC0415
 
-    return languagetool.hold_server()
+    return hold_server()
 
 
 def worker_plugin() -> Any:

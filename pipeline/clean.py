@@ -15,8 +15,19 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import check, io, review, segment
+from .edits import apply_changes
 from .errors import InputError
-from .records import Change, CheckCounts, Issue, Recheck, Segment
+from .records import (
+    REASON_OVERLAPS,
+    REASON_SAFE_FIX,
+    REVIEW_APPLIED,
+    Change,
+    CheckCounts,
+    Issue,
+    Recheck,
+    Segment,
+    merged_into,
+)
 from .workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -114,14 +125,14 @@ def plan_changes(
         if replacement is None or segment is None or replacement == text[issue.start : issue.end]:
             continue
         overlaps = issue.start < last_end
-        reason = "overlaps an earlier change" if overlaps else "safe fix"
+        reason = REASON_OVERLAPS if overlaps else REASON_SAFE_FIX
         previous = next((c for c in reversed(changes) if c.applied), None)
         if overlaps and previous and issue.rule in CASING_RULES and previous.start == issue.start:
             # A sentence start that is both lowercase and part of another fix ("virtuaalinen
             # avustajien pidetään"): the casing goes into the other change's replacement.
             merged = previous.replacement[:1].upper() + previous.replacement[1:]
             changes[changes.index(previous)] = Change.from_dict({**previous.to_dict(), "replacement": merged})
-            reason = f"merged into {previous.id}"
+            reason = merged_into(previous.id)
         changes.append(
             Change.from_issue(
                 issue, change_id(issue, segment), replacement, reason=reason, applied=not overlaps
@@ -130,25 +141,6 @@ def plan_changes(
         if not overlaps:
             last_end = issue.end
     return changes
-
-
-def apply_changes(text: str, changes: Iterable[Change], offset: int = 0) -> str:
-    """The text with every applied change made (changes must not overlap); `offset` is where `text`
-    starts in the document the changes' offsets refer to."""
-    out: list[str] = []
-    pos = 0
-    for change in sorted((c for c in changes if c.applied), key=lambda c: c.start):
-        out.append(text[pos : change.start - offset])
-        out.append(change.replacement)
-        pos = change.end - offset
-    out.append(text[pos:])
-    return "".join(out)
-
-
-def cleaned_segment(segment: Segment, changes: Iterable[Change]) -> str:
-    """A segment's text with the applied changes that fall inside it."""
-    inside = [c for c in changes if c.applied and segment.start <= c.start and c.end <= segment.end]
-    return apply_changes(segment.text, inside, segment.start)
 
 
 class Cleaned(NamedTuple):
@@ -174,7 +166,7 @@ def clean_document(
     if review_path is not None and Path(review_path).exists():
         changes, decisions = review.apply_review(text, segments, changes, review.load_review(review_path))
         for d in decisions:
-            if d.status != review.APPLIED:
+            if d.status != REVIEW_APPLIED:
                 log.warning("%s: the decision on %s is %s: %s", review_path, d.target, d.status, d.message)
     return Cleaned(apply_changes(text, changes), changes, decisions)
 

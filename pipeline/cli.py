@@ -12,8 +12,20 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import __version__, align, argos, batch, check, clean, io, report, segment, stages, translate
-from .check import languagetool
+from . import (
+    __version__,
+    align,
+    argos,
+    batch,
+    check,
+    clean,
+    english_check,
+    io,
+    report,
+    segment,
+    stages,
+    translate,
+)
 from .errors import PipelineError
 from .workspace import Workspace
 
@@ -91,13 +103,13 @@ def cmd_align_ref(args: argparse.Namespace) -> int:
 
 def cmd_check_en(args: argparse.Namespace) -> int:
     """Check English with LanguageTool: a text (blank lines separate paragraphs) or translations JSONL."""
-    outputs = languagetool.Outputs(issues=args.out, cleaned=args.clean, changes=args.changes)
+    outputs = english_check.Outputs(issues=args.out, cleaned=args.clean, changes=args.changes)
     if args.out is None:
         # Issues go to stdout; the cleaned text and changes only where asked for.
-        result = languagetool.run(args.file, dataclasses.replace(outputs, issues=None))
-        _emit_jsonl([i.to_dict() for i in languagetool.sorted_issues(result.issues)], None)
+        result = english_check.run(args.file, dataclasses.replace(outputs, issues=None))
+        _emit_jsonl([i.to_dict() for i in english_check.sorted_issues(result.issues)], None)
     else:
-        result = languagetool.run(args.file, outputs)
+        result = english_check.run(args.file, outputs)
         log.info("%s: %d issues -> %s", args.file, len(result.issues), args.out)
     if args.clean is not None:
         log.info("%s: %d safe corrections -> %s", args.file, len(result.changes), args.clean)

@@ -24,3 +24,7 @@ class ConfigError(PipelineError):
 
 class ModelError(PipelineError):
     """A translation model that cannot be found, installed or loaded."""
+
+
+class LanguageToolError(PipelineError):
+    """LanguageTool is missing, cannot start, or its server failed during a run."""

@@ -13,8 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from . import io
-from .clean import apply_changes, read_recheck
-from .records import Block, Change, Issue, Recheck, Segment
+from .clean import read_recheck
+from .edits import apply_changes
+from .records import TRIAGE_REJECT, Block, Change, Issue, Recheck, Segment
 from .review import REPLACE_RULE
 from .segment import find_blocks
 from .workspace import Workspace
@@ -57,7 +58,7 @@ def _markers(
             reason="triaged reject",
         )
         for s in segments
-        if triage.get(s.id) == "reject" and s.id not in reviewed
+        if triage.get(s.id) == TRIAGE_REJECT and s.id not in reviewed
     ]
 
 

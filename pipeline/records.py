@@ -146,7 +146,13 @@ class Recheck(Record):
         )
 
 
+# A translation's status (and its round trip's): TRANSLATION_OK, or `skipped: <why>` with one of these.
 TRANSLATION_OK = "ok"
+SKIPPED_NO_FI_EN = "skipped: no fi→en model (run make models)"
+SKIPPED_NO_EN_FI = "skipped: no en→fi model (run make models)"
+SKIPPED_NO_TRANSLATION = "skipped: no fi→en translation"
+SKIPPED_DISABLED = "skipped: round trip disabled"
+SKIPPED_NOT_RUN = "skipped: the translate stage has not run"  # there is no translations.jsonl
 
 
 @dataclass(frozen=True)
@@ -174,6 +180,25 @@ class Translation(Record):
     roundtrip_score: float | None
     roundtrip_model: str | None
     chrf: float | None
+
+
+# Why a change is or is not applied, where another step reads the reason back.
+REASON_SAFE_FIX = "safe fix"
+REASON_OVERLAPS = "overlaps an earlier change"
+
+
+def merged_into(change_id: str) -> str:
+    """The reason of a casing fix merged into the change `change_id` (a rejection of that change frees it)."""
+    return f"merged into {change_id}"
+
+
+# The reviewer's decisions (`<doc>.review.yaml`): accept or reject a change; replace or remove a segment.
+REVIEWER_ACCEPT, REVIEWER_REJECT = "accept", "reject"
+REVIEWER_REPLACE, REVIEWER_REMOVE = "replace", "remove"
+# What became of a reviewer's decision (review.jsonl).
+REVIEW_APPLIED, REVIEW_STALE, REVIEW_CONFLICT = "applied", "stale", "conflict"
+# Triage decisions of the align stage, in order of severity.
+TRIAGE_PUBLISH, TRIAGE_REVIEW, TRIAGE_REJECT = "publish", "review", "reject"
 
 
 @dataclass(frozen=True)
@@ -266,3 +291,37 @@ class ParsedSegment(Record):
     def children(self, word: Word) -> list[Word]:
         """The words whose head is `word`."""
         return [w for w in self.words if w.head == word.i and w.i != word.i]
+
+
+@dataclass(frozen=True)
+class Bead(Record):
+    """Aligned sentences: Finnish and English line numbers (non-blank lines from 0) and the bead's cost."""
+
+    fi: list[int]
+    en: list[int]
+    score: float
+
+
+@dataclass(frozen=True)
+class AlignedSegment(Record):
+    """One Finnish segment with its English, the scores of earlier stages and the triage decision."""
+
+    doc: str
+    segment: str
+    block: int
+    kind: str
+    fi: str
+    fi_clean: str
+    en: str | None
+    translation_status: str
+    logprob: float | None
+    roundtrip: str | None
+    chrf: float | None
+    errors: int
+    warnings: int
+    infos: int
+    fixed: int
+    en_reference: str | None
+    reference_bead: str | None
+    decision: str
+    reasons: list[str]

@@ -27,12 +27,25 @@ from typing import TypeVar
 
 import jinja2
 
-from . import __version__, io, review, triage
-from .align import AlignedSegment
-from .check.languagetool import LT_VERSION
-from .clean import cleaned_segment, read_recheck
+from . import __version__, io, triage
+from .clean import read_recheck
+from .edits import cleaned_segment
 from .errors import ConfigError, InputError
-from .records import SEVERITIES, TRANSLATION_OK, Change, Issue, Recheck, Record, Segment, Translation
+from .languagetool.install import LT_VERSION
+from .records import (
+    REVIEW_APPLIED,
+    REVIEWER_ACCEPT,
+    REVIEWER_REJECT,
+    SEVERITIES,
+    TRANSLATION_OK,
+    AlignedSegment,
+    Change,
+    Issue,
+    Recheck,
+    Record,
+    Segment,
+    Translation,
+)
 from .review import Decision
 from .workspace import INDEX, Workspace
 
@@ -461,7 +474,7 @@ def summarise(inputs: ReportInputs) -> Summary:
     triage_items = [(d, triage_counts[d]) for d in TRIAGE_VALUES if triage_counts[d]]
     triage_items += sorted((d, n) for d, n in triage_counts.items() if d not in TRIAGE_VALUES)
     applied = sum(c.applied for c in changes)
-    accepted, rejected = decisions.count("accept"), decisions.count("reject")
+    accepted, rejected = decisions.count(REVIEWER_ACCEPT), decisions.count(REVIEWER_REJECT)
     charts = [
         _chart("Finnish issues by severity", _by_severity(inputs.issues)),
         _chart("Finnish issues by category", _by_category(inputs.issues)),
@@ -490,7 +503,7 @@ def summarise(inputs: ReportInputs) -> Summary:
         charts=tuple(charts),
         triage=tuple(triage_items),
         severities=tuple(_by_severity(inputs.issues)),
-        unapplied=tuple(r for r in inputs.review if r.status != review.APPLIED),
+        unapplied=tuple(r for r in inputs.review if r.status != REVIEW_APPLIED),
         recheck=inputs.recheck,
     )
 

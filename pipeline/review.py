@@ -24,11 +24,23 @@ from typing import Any
 
 from . import io
 from .errors import InputError
-from .records import Change, Record, Segment
+from .records import (
+    REASON_SAFE_FIX,
+    REVIEW_APPLIED,
+    REVIEW_CONFLICT,
+    REVIEW_STALE,
+    REVIEWER_ACCEPT,
+    REVIEWER_REJECT,
+    REVIEWER_REMOVE,
+    REVIEWER_REPLACE,
+    Change,
+    Record,
+    Segment,
+    merged_into,
+)
 
-CHANGE_DECISIONS = ("accept", "reject")
+CHANGE_DECISIONS = (REVIEWER_ACCEPT, REVIEWER_REJECT)
 REPLACE_RULE = "review-replace"
-APPLIED, STALE, CONFLICT = "applied", "stale", "conflict"
 
 
 @dataclass(frozen=True)
@@ -69,7 +81,7 @@ def _change_decision(path: Path, target: str, value: Any) -> Decision:
 def _segment_decision(path: Path, target: str, value: Any) -> Decision:
     where = f"segments.{target}"
     if isinstance(value, str):
-        return Decision(target=target, kind="segment", decision="replace", text=value)
+        return Decision(target=target, kind="segment", decision=REVIEWER_REPLACE, text=value)
     if not isinstance(value, dict):
         raise InputError(path, f"{where}: expected the new text, or a mapping with 'text' or 'remove: true'")
     unknown = sorted(set(value) - {"text", "remove", "was"})
@@ -83,8 +95,8 @@ def _segment_decision(path: Path, target: str, value: Any) -> Decision:
     if remove == (text is not None):
         raise InputError(path, f"{where}: give either 'text' or 'remove: true'")
     if remove:
-        return Decision(target=target, kind="segment", decision="remove", was=was)
-    return Decision(target=target, kind="segment", decision="replace", text=text, was=was)
+        return Decision(target=target, kind="segment", decision=REVIEWER_REMOVE, was=was)
+    return Decision(target=target, kind="segment", decision=REVIEWER_REPLACE, text=text, was=was)
 
 
 def load_review(path: str | Path) -> list[Decision]:
@@ -147,33 +159,37 @@ def _decide_change(changes: list[Change], d: Decision) -> Decision:
     index = next((k for k, c in enumerate(changes) if c.id == d.target), None)
     if index is None:
         return replace(
-            d, status=STALE, message="no change has this id any more (the text or the rules changed)"
+            d, status=REVIEW_STALE, message="no change has this id any more (the text or the rules changed)"
         )
     change = changes[index]
     if d.was is not None and d.was != change.original:
-        return replace(d, status=STALE, message=f"the change is now to {change.original!r}, not {d.was!r}")
-    if d.decision == "reject":
-        changes[index] = replace(change, applied=False, decision="reject", reason="rejected by the reviewer")
+        return replace(
+            d, status=REVIEW_STALE, message=f"the change is now to {change.original!r}, not {d.was!r}"
+        )
+    if d.decision == REVIEWER_REJECT:
+        changes[index] = replace(
+            change, applied=False, decision=REVIEWER_REJECT, reason="rejected by the reviewer"
+        )
         # A fix that was merged into the rejected one (a sentence start's casing) stands on its own again.
         for k, c in enumerate(changes):
-            if c.reason == f"merged into {change.id}" and not any(
+            if c.reason == merged_into(change.id) and not any(
                 _overlaps(c, o) for o in changes if o.applied and o.id != c.id
             ):
-                changes[k] = replace(c, applied=True, reason=f"safe fix ({change.id} was rejected)")
-        return replace(d, status=APPLIED)
+                changes[k] = replace(c, applied=True, reason=f"{REASON_SAFE_FIX} ({change.id} was rejected)")
+        return replace(d, status=REVIEW_APPLIED)
     blocker = next((o for o in changes if o.applied and o.id != change.id and _overlaps(o, change)), None)
     if not change.applied and blocker is not None:
-        changes[index] = replace(change, decision="accept")
+        changes[index] = replace(change, decision=REVIEWER_ACCEPT)
         return replace(
-            d, status=CONFLICT, message=f"overlaps the applied change {blocker.id}; reject that one"
+            d, status=REVIEW_CONFLICT, message=f"overlaps the applied change {blocker.id}; reject that one"
         )
     changes[index] = replace(
         change,
         applied=True,
-        decision="accept",
+        decision=REVIEWER_ACCEPT,
         reason=change.reason if change.applied else "accepted by the reviewer",
     )
-    return replace(d, status=APPLIED)
+    return replace(d, status=REVIEW_APPLIED)
 
 
 def apply_review(
@@ -190,12 +206,14 @@ def apply_review(
             continue
         segment = by_id.get(d.target)
         if segment is None:
-            results.append(replace(d, status=STALE, message="no segment has this id any more"))
+            results.append(replace(d, status=REVIEW_STALE, message="no segment has this id any more"))
         elif d.was is not None and d.was != segment.text:
-            results.append(replace(d, status=STALE, message=f"the segment now reads {segment.text!r}"))
+            results.append(replace(d, status=REVIEW_STALE, message=f"the segment now reads {segment.text!r}"))
         else:
             segment_decisions.append(d)
-    removals = _removal_spans(segments, {d.target for d in segment_decisions if d.decision == "remove"})
+    removals = _removal_spans(
+        segments, {d.target for d in segment_decisions if d.decision == REVIEWER_REMOVE}
+    )
     for d in segment_decisions:
         segment = by_id[d.target]
         start, end = removals.get(d.target, (segment.start, segment.end))
@@ -218,6 +236,6 @@ def apply_review(
                 decision=d.decision,
             )
         )
-        results.append(replace(d, status=APPLIED))
+        results.append(replace(d, status=REVIEW_APPLIED))
     out.sort(key=lambda c: (c.start, c.end, c.id))
     return out, results

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import align, attributes, check, clean, publish, report, segment, translate
-from .check import languagetool
+from . import attributes, check, clean, dataset, english_check, publish, report, segment, translate
 from .errors import ConfigError
+from .languagetool.server import ENV_URL
 from .workspace import Workspace
 
 # What a stage may depend on besides files: the installed translation models.
@@ -71,9 +71,9 @@ STAGES: dict[str, Stage] = {
     ),
     "align": Stage(
         name="align",
-        inputs=("segments", "issues", "changes", "translations", "reference", "triage"),
-        outputs=("aligned", "aligned-csv", "aligned-parquet", "aligned-tmx", "aligned-xliff"),
-        run=lambda ws: align.run_stage(ws.source, ws.out_dir),
+        inputs=dataset.INPUTS,
+        outputs=dataset.OUTPUTS,
+        run=dataset.run_stage,
         help="bilingual dataset with scores, triage, TMX and XLIFF (reads earlier outputs, <doc>.en.txt)",
     ),
     "attributes": Stage(
@@ -85,11 +85,11 @@ STAGES: dict[str, Stage] = {
     ),
     "check-en": Stage(
         name="check-en",
-        inputs=("translations",),
-        outputs=("issues-en", "cleaned-en", "changes-en"),
-        run=lambda ws: languagetool.run_stage(ws.path("translations"), ws.out_dir),
+        inputs=english_check.INPUTS,
+        outputs=english_check.OUTPUTS,
+        run=english_check.run_stage,
         help="English checks: LanguageTool on translations.jsonl (skipped, with a warning, until it exists)",
-        environment=(languagetool.ENV_URL,),
+        environment=(ENV_URL,),
     ),
     "publish": Stage(
         name="publish",

@@ -23,16 +23,21 @@ from typing import Any
 
 from . import argos, io, segment
 from .errors import ConfigError, ModelError
-from .records import TRANSLATION_OK, Segment, Translation
+from .records import (
+    SKIPPED_DISABLED,
+    SKIPPED_NO_EN_FI,
+    SKIPPED_NO_FI_EN,
+    SKIPPED_NO_TRANSLATION,
+    SKIPPED_NOT_RUN,
+    TRANSLATION_OK,
+    Segment,
+    Translation,
+)
 from .translation_cache import TranslationCache
 from .workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-SKIPPED_NO_FI_EN = "skipped: no fi→en model (run make models)"
-SKIPPED_NO_EN_FI = "skipped: no en→fi model (run make models)"
-SKIPPED_NO_TRANSLATION = "skipped: no fi→en translation"
-SKIPPED_DISABLED = "skipped: round trip disabled"
 COMPUTE_TYPES = ("int8", "int8_float32", "int16", "float32", "default", "auto")
 TRUE_VALUES = ("1", "true", "yes", "on")
 
@@ -380,7 +385,7 @@ def read_translations(path: str | Path) -> tuple[dict[str, str], str | None]:
     A missing file reads as no translations, with the status that the translate stage has not run.
     """
     if not Path(path).exists():
-        return {}, "skipped: the translate stage has not run"
+        return {}, SKIPPED_NOT_RUN
     texts: dict[str, str] = {}
     skipped: str | None = None
     for row in io.read_jsonl(path):

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
+from .records import TRIAGE_PUBLISH, TRIAGE_REJECT, TRIAGE_REVIEW
 
 DEFAULT_CONFIG = Path(__file__).with_name("triage.toml")
 ENV_CONFIG = "PIPELINE_TRIAGE"
-DECISIONS = ("publish", "review", "reject")
+DECISIONS = (TRIAGE_PUBLISH, TRIAGE_REVIEW, TRIAGE_REJECT)
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def decide(scores: Scores, config: Path | None = None) -> tuple[str, list[str]]:
     threshold is, else publish."""
     reject, review, _ = load(config)
     if reasons := _reasons(scores, reject):
-        return "reject", reasons
+        return TRIAGE_REJECT, reasons
     if reasons := _reasons(scores, review):
-        return "review", reasons
-    return "publish", []
+        return TRIAGE_REVIEW, reasons
+    return TRIAGE_PUBLISH, []

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import argos
-from pipeline.check import languagetool
+from pipeline.languagetool import install as languagetool
 from pipeline.testing.tiny_argos import TinyPackage
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import align
+from pipeline import align, dictionary
 from pipeline.errors import InputError
 
 from .test_cli import run_cli
@@ -73,7 +73,7 @@ def test_empty_input() -> None:
 
 
 def test_dictionary_and_keys() -> None:
-    assert "assistant" in align.dictionary()["avustaja"]
+    assert "assistant" in dictionary.dictionary()["avustaja"]
     keys = align.fi_keys("Virtuaaliavustajat maksavat 5 000 euroa.")
     flat = set().union(*keys.words)
     assert "assistant" in flat  # a compound split into its parts
@@ -85,7 +85,7 @@ def test_missing_dictionary_is_one_clear_error(tmp_path: Path, monkeypatch: pyte
     src_fi, src_en = tmp_path / "fi.txt", tmp_path / "en.txt"
     src_fi.write_text("Yksi.\n", encoding="utf-8")
     src_en.write_text("One.\n", encoding="utf-8")
-    monkeypatch.setenv(align.FREEDICT_ENV, str(tmp_path))
+    monkeypatch.setenv(dictionary.FREEDICT_ENV, str(tmp_path))
     proc = run_cli("align-ref", str(src_fi), str(src_en), "--presegmented", "-o", str(tmp_path / "out.jsonl"))
     assert proc.returncode == 1
     assert proc.stderr.startswith(f"pipeline: error: no FreeDict Finnish–English dictionary in {tmp_path}")

@@ -12,6 +12,7 @@ from translate.storage import tmx, xliff
 
 from pipeline import io, triage
 from pipeline.errors import InputError
+from pipeline.records import SKIPPED_NO_FI_EN
 
 from .conftest import ROOT
 from .test_cli import run_cli
@@ -40,7 +41,7 @@ def test_without_a_model_every_segment_is_reviewed(argos_home: Path, tmp_path: P
     assert len(rows) == 31
     assert {r["decision"] for r in rows} == {"review"}
     assert all("no translation scores" in r["reasons"] for r in rows)
-    assert all(r["en"] is None and r["translation_status"].startswith("skipped") for r in rows)
+    assert all(r["en"] is None and r["translation_status"] == SKIPPED_NO_FI_EN for r in rows)
     agreement = next(r for r in rows if r["segment"].endswith("b001:s01"))
     assert agreement["errors"] == 1 and agreement["fixed"] == 1
     assert "virtuaalisten avustajien" in agreement["fi_clean"]

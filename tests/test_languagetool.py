@@ -18,12 +18,29 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import io
-from pipeline.check import languagetool as lt
+from pipeline import english_check, io
 from pipeline.cli import main
-from pipeline.errors import InputError
+from pipeline.errors import InputError, LanguageToolError
+from pipeline.languagetool.client import (
+    Piece,
+    check_batches,
+    check_english,
+    corrections,
+    pair_batches,
+    paragraph_pieces,
+)
+from pipeline.languagetool.install import find_classpath
+from pipeline.languagetool.server import (
+    ENV_URL,
+    LanguageToolServer,
+    ServerDied,
+    _keep_alive_client,
+    free_port,
+    use_server,
+)
 from pipeline.records import Issue
 from pipeline.stages import STAGES
+from pipeline.workspace import Workspace
 
 KNOWN = "He go to office every days."
 PARAGRAPHS = [
@@ -35,20 +52,20 @@ PARAGRAPHS = [
 
 
 @pytest.fixture(scope="session")
-def server() -> Iterator[lt.LanguageToolServer]:
+def server() -> Iterator[LanguageToolServer]:
     """The session's LanguageTool server (provisioned by `make setup`)."""
     try:
-        lt.find_classpath()
-    except lt.LanguageToolError as exc:  # a broken set-up must fail the run, not skip the tests
+        find_classpath()
+    except LanguageToolError as exc:  # a broken set-up must fail the run, not skip the tests
         pytest.fail(str(exc))
-    with lt.LanguageToolServer() as srv:
+    with LanguageToolServer() as srv:
         yield srv
 
 
 @pytest.fixture
-def shared(server: lt.LanguageToolServer) -> Iterator[lt.LanguageToolServer]:
+def shared(server: LanguageToolServer) -> Iterator[LanguageToolServer]:
     """The session server as the run's shared server (in-process commands use it)."""
-    with lt.use_server(server):
+    with use_server(server):
         yield server
 
 
@@ -91,8 +108,8 @@ def write_text_file(tmp_path: Path, paragraphs: list[str], name: str = "doc.en.t
 # --- real matches ---------------------------------------------------------------------------------
 
 
-def test_known_errors_real_matches(server: lt.LanguageToolServer) -> None:
-    issues = next(lt.check_batches(server, "d", [[lt.Piece("d:p000", KNOWN)]]))
+def test_known_errors_real_matches(server: LanguageToolServer) -> None:
+    issues = next(check_batches(server, "d", [[Piece("d:p000", KNOWN)]]))
     by_rule = {i.rule: i for i in issues}
     assert by_rule["HE_VERB_AGR"].text == "go"
     assert "goes" in by_rule["HE_VERB_AGR"].suggestions
@@ -110,18 +127,18 @@ def test_known_errors_real_matches(server: lt.LanguageToolServer) -> None:
         ("Ääkköset ja 😀😀 emoji. ", "go"),
     ],
 )
-def test_offsets_after_unicode(server: lt.LanguageToolServer, prefix: str, expected: str) -> None:
+def test_offsets_after_unicode(server: LanguageToolServer, prefix: str, expected: str) -> None:
     text = prefix + KNOWN
-    issues = next(lt.check_batches(server, "d", [[lt.Piece("d:p000", text, offset=100)]]))
+    issues = next(check_batches(server, "d", [[Piece("d:p000", text, offset=100)]]))
     verb = next(i for i in issues if i.rule == "HE_VERB_AGR")
     assert text[verb.start - 100 : verb.end - 100] == verb.text == expected
 
 
-def test_pairs_batched_per_paragraph_with_segment_offsets(server: lt.LanguageToolServer) -> None:
+def test_pairs_batched_per_paragraph_with_segment_offsets(server: LanguageToolServer) -> None:
     pairs = [("d:b001:s00", "This is fine."), ("d:b001:s01", KNOWN), ("d:b002:s00", "All good here.")]
-    batches = lt.pair_batches(pairs)
+    batches = pair_batches(pairs)
     assert [[p.segment for p in b] for b in batches] == [["d:b001:s00", "d:b001:s01"], ["d:b002:s00"]]
-    result = lt.check_english(server, "d", batches)
+    result = check_english(server, "d", batches)
     days = next(i for i in result.issues if i.rule == "EVERY_EACH_SINGULAR")
     assert (days.segment, days.start, days.end, days.text) == ("d:b001:s01", 22, 26, "days")
     assert result.cleaned == {
@@ -129,21 +146,21 @@ def test_pairs_batched_per_paragraph_with_segment_offsets(server: lt.LanguageToo
         "d:b001:s01": "He go to office every day.",
         "d:b002:s00": "All good here.",
     }
-    assert lt.cleaned_pairs_text(batches, result.cleaned) == (
+    assert english_check.cleaned_pairs_text(batches, result.cleaned) == (
         "This is fine. He go to office every day.\n\nAll good here.\n"
     )
 
 
-def test_paragraph_and_sentence_batches_agree(server: lt.LanguageToolServer) -> None:
+def test_paragraph_and_sentence_batches_agree(server: LanguageToolServer) -> None:
     pairs = [(f"d:b{n:03d}:s00", text) for n, text in enumerate(PARAGRAPHS)]
-    per_paragraph = lt.check_english(server, "d", lt.pair_batches(pairs))
-    per_segment = lt.check_english(server, "d", lt.pair_batches(pairs, per="segment"))
+    per_paragraph = check_english(server, "d", pair_batches(pairs))
+    per_segment = check_english(server, "d", pair_batches(pairs, per="segment"))
     assert per_paragraph.issues == per_segment.issues
 
 
-def test_own_server_one_kept_alive_connection_and_a_quiet_log(server: lt.LanguageToolServer) -> None:
+def test_own_server_one_kept_alive_connection_and_a_quiet_log(server: LanguageToolServer) -> None:
     tool = server.tool()
-    assert isinstance(tool, lt._keep_alive_client())
+    assert isinstance(tool, _keep_alive_client())
     for _ in range(3):
         assert [m.rule_id for m in server.check(KNOWN)] == ["HE_VERB_AGR", "EVERY_EACH_SINGULAR"]
     session = tool._session  # type: ignore[attr-defined]
@@ -157,9 +174,9 @@ def test_own_server_one_kept_alive_connection_and_a_quiet_log(server: lt.Languag
     assert "Check done" not in log_text and " INFO " not in log_text  # warnings and errors only
 
 
-def test_existing_server_gets_a_connection_per_request(server: lt.LanguageToolServer) -> None:
-    with lt.LanguageToolServer(url=server.url) as external:  # it may not have TCP_NODELAY
-        assert not isinstance(external.tool(), lt._keep_alive_client())
+def test_existing_server_gets_a_connection_per_request(server: LanguageToolServer) -> None:
+    with LanguageToolServer(url=server.url) as external:  # it may not have TCP_NODELAY
+        assert not isinstance(external.tool(), _keep_alive_client())
         assert [m.rule_id for m in external.check(KNOWN)] == ["HE_VERB_AGR", "EVERY_EACH_SINGULAR"]
 
 
@@ -178,7 +195,7 @@ def test_existing_server_gets_a_connection_per_request(server: lt.LanguageToolSe
     ],
 )
 def test_paragraph_pieces(text: str, expected: list[tuple[int, str]]) -> None:
-    pieces = lt.paragraph_pieces("d", text)
+    pieces = paragraph_pieces("d", text)
     assert [(p.offset, p.text) for p in pieces] == expected
     assert all(text[p.offset : p.offset + len(p.text)] == p.text for p in pieces)
     assert [p.segment for p in pieces] == [f"d:p{n:03d}" for n in range(len(expected))]
@@ -195,7 +212,7 @@ def test_paragraph_pieces(text: str, expected: list[tuple[int, str]]) -> None:
     ],
 )
 def test_pair_batches(ids: list[str], per: str, expected: list[int]) -> None:
-    batches = lt.pair_batches(((i, "text") for i in ids), per=per)
+    batches = pair_batches(((i, "text") for i in ids), per=per)
     assert [len(b) for b in batches] == expected
 
 
@@ -204,11 +221,11 @@ def test_translation_pairs_fields_and_bad_rows(tmp_path: Path) -> None:
     io.write_jsonl(
         good, [{"segment": "d:b001:s00", "fi": "Hei.", "en": "Hi."}, {"id": "d:b002:s00", "text_en": "Yo."}]
     )
-    assert lt.translation_pairs(good) == [("d:b001:s00", "Hi."), ("d:b002:s00", "Yo.")]
+    assert english_check.translation_pairs(good) == [("d:b001:s00", "Hi."), ("d:b002:s00", "Yo.")]
     bad = tmp_path / "bad.jsonl"
     io.write_jsonl(bad, [{"segment": "d:b001:s00", "fi": "Hei."}])
     with pytest.raises(InputError, match=r"bad.jsonl: row 1: needs a segment id"):
-        lt.translation_pairs(bad)
+        english_check.translation_pairs(bad)
 
 
 # --- safe corrections ------------------------------------------------------------------------------
@@ -237,8 +254,8 @@ def issue(start: int, end: int, category: str, suggestions: list[str], text: str
     ],
 )
 def test_corrections(issues: list[Issue], expected: str) -> None:
-    piece = lt.Piece("d:p000", KNOWN)
-    cleaned, changes = lt.corrections(piece, issues)
+    piece = Piece("d:p000", KNOWN)
+    cleaned, changes = corrections(piece, issues)
     assert cleaned == expected
     for change in changes:
         assert KNOWN[change.start : change.end] == change.original or not change.original
@@ -248,7 +265,7 @@ def test_corrections(issues: list[Issue], expected: str) -> None:
 
 
 def test_check_en_command_writes_issues_cleaned_text_and_changes(
-    shared: lt.LanguageToolServer, tmp_path: Path
+    shared: LanguageToolServer, tmp_path: Path
 ) -> None:
     src = write_text_file(tmp_path, ["Title line", KNOWN, "Nothing wrong here."])
     out, clean, changes = tmp_path / "issues.jsonl", tmp_path / "clean.txt", tmp_path / "changes.jsonl"
@@ -270,9 +287,9 @@ def test_check_en_command_writes_issues_cleaned_text_and_changes(
     assert change["segment"] == "doc:p001" and text[change["start"] : change["end"]] == "days"
 
 
-def test_check_en_subprocess_uses_lt_server_url(server: lt.LanguageToolServer, tmp_path: Path) -> None:
+def test_check_en_subprocess_uses_lt_server_url(server: LanguageToolServer, tmp_path: Path) -> None:
     src = write_text_file(tmp_path, [KNOWN])
-    env = {**os.environ, lt.ENV_URL: server.url}
+    env = {**os.environ, ENV_URL: server.url}
     proc = subprocess.run(
         [sys.executable, "-m", "pipeline", "check-en", str(src)],
         capture_output=True,
@@ -311,7 +328,7 @@ def test_check_en_bad_input_one_line(tmp_path: Path, make_input: object, message
 def test_dead_lt_server_url_is_one_line(tmp_path: Path) -> None:
     src = write_text_file(tmp_path, [KNOWN])
     out = tmp_path / "out.jsonl"
-    env = {**os.environ, lt.ENV_URL: f"http://127.0.0.1:{lt.free_port()}"}
+    env = {**os.environ, ENV_URL: f"http://127.0.0.1:{free_port()}"}
     proc = subprocess.run(
         [sys.executable, "-m", "pipeline", "check-en", str(src), "-o", str(out)],
         capture_output=True,
@@ -326,20 +343,21 @@ def test_dead_lt_server_url_is_one_line(tmp_path: Path) -> None:
 
 def test_stage_skips_without_translations(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="pipeline")
-    assert lt.run_stage(tmp_path / "translations.jsonl", tmp_path) is None
-    for name in STAGES["check-en"].outputs:
-        assert (tmp_path / name).read_text(encoding="utf-8") == ""
+    ws = Workspace(tmp_path / "seed.fi.txt", tmp_path)
+    assert english_check.run_stage(ws) is None
+    for key in STAGES["check-en"].outputs:
+        assert ws.path(key).read_text(encoding="utf-8") == ""
     assert "check-en skipped" in caplog.text
 
 
-def test_stage_on_translations(shared: lt.LanguageToolServer, tmp_path: Path) -> None:
+def test_stage_on_translations(shared: LanguageToolServer, tmp_path: Path) -> None:
     rows = [
         {"segment": "seed:b001:s00", "en": "This is fine."},
         {"segment": "seed:b001:s01", "en": KNOWN},
         {"segment": "seed:b002:s00", "en": "Second paragraph."},
     ]
     io.write_jsonl(tmp_path / "translations.jsonl", rows)
-    lt.run_stage(tmp_path / "translations.jsonl", tmp_path)
+    english_check.run_stage(Workspace(tmp_path / "seed.fi.txt", tmp_path))
     issues = io.read_jsonl(tmp_path / "issues.en.jsonl")
     assert {(i["doc"], i["segment"]) for i in issues} == {("seed", "seed:b001:s01")}
     cleaned = (tmp_path / "cleaned.en.txt").read_text(encoding="utf-8")
@@ -352,7 +370,7 @@ def test_stage_on_translations(shared: lt.LanguageToolServer, tmp_path: Path) ->
 
 def run_server_then_raise(exc: type[BaseException], pids: list[int]) -> None:
     """Start a server, check it listens on the loopback address only, then fail inside its block."""
-    with lt.LanguageToolServer(warm_up=False) as srv:
+    with LanguageToolServer(warm_up=False) as srv:
         assert srv.pid is not None and pid_alive(srv.pid)
         pids.append(srv.pid)
         port = int(srv.url.rsplit(":", 1)[1].strip("/"))
@@ -374,7 +392,7 @@ def test_server_stops_on_interrupt_and_error(exc: type[BaseException]) -> None:
 def test_no_orphan_jvm_when_the_pipeline_is_killed(sig: signal.Signals, tmp_path: Path) -> None:
     script = (
         "import sys, time\n"
-        "from pipeline.check.languagetool import LanguageToolServer\n"
+        "from pipeline.languagetool.server import LanguageToolServer\n"
         "with LanguageToolServer(warm_up=False) as srv:\n"
         "    print(srv.pid, flush=True)\n"
         "    time.sleep(600)\n"
@@ -388,13 +406,15 @@ def test_no_orphan_jvm_when_the_pipeline_is_killed(sig: signal.Signals, tmp_path
     assert wait_gone(jvm), f"JVM {jvm} outlived the pipeline after {sig.name}"
 
 
-def test_server_killed_mid_run_is_restarted_once(server: lt.LanguageToolServer, tmp_path: Path) -> None:
+def test_server_killed_mid_run_is_restarted_once(server: LanguageToolServer, tmp_path: Path) -> None:
     src = write_text_file(tmp_path, PARAGRAPHS)
     expected_dir = tmp_path / "expected"
-    with lt.use_server(server):
-        lt.run(src, lt.Outputs(expected_dir / "issues.jsonl", expected_dir / "clean.txt"))
+    with use_server(server):
+        english_check.run(
+            src, english_check.Outputs(expected_dir / "issues.jsonl", expected_dir / "clean.txt")
+        )
 
-    with lt.LanguageToolServer(warm_up=False) as own, lt.use_server(own):
+    with LanguageToolServer(warm_up=False) as own, use_server(own):
         first_pid = own.pid
 
         def kill_once(done: int) -> None:
@@ -402,7 +422,7 @@ def test_server_killed_mid_run_is_restarted_once(server: lt.LanguageToolServer, 
                 os.kill(first_pid, signal.SIGKILL)  # type: ignore[arg-type]
 
         out = tmp_path / "issues.jsonl"
-        lt.run(src, lt.Outputs(out, tmp_path / "clean.txt"), after_batch=kill_once)
+        english_check.run(src, english_check.Outputs(out, tmp_path / "clean.txt"), after_batch=kill_once)
         assert own.restarts == 1 and own.pid != first_pid
     assert out.read_bytes() == (expected_dir / "issues.jsonl").read_bytes()
     assert (tmp_path / "clean.txt").read_bytes() == (expected_dir / "clean.txt").read_bytes()
@@ -413,7 +433,7 @@ def test_second_server_death_ends_the_run_and_keeps_finished_work(tmp_path: Path
     src = write_text_file(tmp_path, PARAGRAPHS)
     out = tmp_path / "issues.jsonl"
     out.write_text("previous\n", encoding="utf-8")
-    with lt.LanguageToolServer(warm_up=False) as own, lt.use_server(own):
+    with LanguageToolServer(warm_up=False) as own, use_server(own):
         assert own.pid is not None
         os.kill(own.pid, signal.SIGKILL)  # dies before the first paragraph: restarted
 
@@ -421,8 +441,8 @@ def test_second_server_death_ends_the_run_and_keeps_finished_work(tmp_path: Path
             assert own.pid is not None
             os.kill(own.pid, signal.SIGKILL)
 
-        with pytest.raises(lt.ServerDied) as info:
-            lt.run(src, lt.Outputs(out), after_batch=kill)
+        with pytest.raises(ServerDied) as info:
+            english_check.run(src, english_check.Outputs(out), after_batch=kill)
         assert own.restarts == 1
     message = str(info.value)
     assert "\n" not in message
@@ -435,15 +455,15 @@ def test_second_server_death_ends_the_run_and_keeps_finished_work(tmp_path: Path
 
 def test_existing_server_that_dies_is_not_restarted(tmp_path: Path) -> None:
     src = write_text_file(tmp_path, PARAGRAPHS)
-    with lt.LanguageToolServer(warm_up=False) as own, lt.LanguageToolServer(url=own.url) as external:
+    with LanguageToolServer(warm_up=False) as own, LanguageToolServer(url=own.url) as external:
         assert not external.owned and external.pid is None
 
         def kill(done: int) -> None:
             assert own.pid is not None
             os.kill(own.pid, signal.SIGKILL)
 
-        with lt.use_server(external), pytest.raises(lt.ServerDied, match="LT_SERVER_URL: the server stopped"):
-            lt.run(src, lt.Outputs(tmp_path / "issues.jsonl"), after_batch=kill)
+        with use_server(external), pytest.raises(ServerDied, match="LT_SERVER_URL: the server stopped"):
+            english_check.run(src, english_check.Outputs(tmp_path / "issues.jsonl"), after_batch=kill)
         assert external.restarts == 0
     assert not (tmp_path / "issues.jsonl").exists()
     assert {r["segment"] for r in io.read_jsonl(tmp_path / "issues.jsonl.partial")} == {"doc:p000"}

@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 
 from pipeline import io, report, stages
-from pipeline.align import AlignedSegment
 from pipeline.errors import ConfigError, InputError
-from pipeline.records import Change, CheckCounts, Issue, Recheck, Segment, Translation
+from pipeline.records import AlignedSegment, Change, CheckCounts, Issue, Recheck, Segment, Translation
 from pipeline.report import DiffPiece, IssueView, ReportInputs, Span
 from pipeline.review import Decision
 from pipeline.workspace import Workspace

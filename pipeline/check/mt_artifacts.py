@@ -169,7 +169,7 @@ def _translations(word: str, following: str | None) -> list[str]:
     """Finnish for an English word left untranslated, from the English–Finnish dictionary: an
     adjective before a Finnish noun inflected to agree with it ("Virtual Avustajat" → "Virtuaaliset"),
     cognates first ("virtual" → "virtuaalinen" before "näennäinen"); only forms Voikko knows."""
-    from ..align import finnish_for  # noqa: PLC0415  (the dictionary loads only when needed)
+    from ..dictionary import finnish_for  # noqa: PLC0415  (the dictionary loads only when needed)
 
     candidates = [t for t in finnish_for(word) if _finnish_common_word(t)]
     candidates.sort(key=lambda t: not t.lower().startswith(word.lower()[:4]))

@@ -21,7 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from pipeline.check import languagetool as lt
+from pipeline.errors import LanguageToolError
+from pipeline.languagetool import install as lt
 
 POM = Path(__file__).resolve().with_name("pom.xml")
 MIN_JAVA = 17
@@ -43,7 +44,7 @@ def installed() -> str | None:
     """Where a usable LanguageTool is already, if anywhere."""
     try:
         return lt.find_classpath()
-    except lt.LanguageToolError:
+    except LanguageToolError:
         return None
 
 

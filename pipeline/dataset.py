@@ -1,0 +1,143 @@
+"""The align stage: the bilingual, scored dataset of a document and its exports.
+
+One row per Finnish segment: its cleaned text, its retranslation and round trip with their scores,
+issue counts, the English reference where `<doc>.en.txt` is beside the corpus file (aligned with
+align.reference_beads) and the triage decision; written as JSONL, CSV, Parquet, TMX and XLIFF.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from . import io, triage
+from .align import reference_beads
+from .edits import cleaned_segment
+from .records import SKIPPED_NOT_RUN, TRANSLATION_OK, AlignedSegment, Change, Issue, Segment, Translation
+from .workspace import Workspace
+
+INPUTS = ("segments", "issues", "changes", "translations", "reference", "triage")
+OUTPUTS = ("aligned", "aligned-csv", "aligned-parquet", "aligned-tmx", "aligned-xliff")
+
+
+def build_dataset(
+    segments: Sequence[Segment],
+    issues: Iterable[Issue],
+    changes: Sequence[Change],
+    translations: Sequence[Translation],
+    reference: dict[str, tuple[str, str]] | None = None,
+) -> list[AlignedSegment]:
+    """One row per Finnish segment: English, scores, triage."""
+    counts: dict[str, dict[str, int]] = {}
+    for issue in issues:
+        counts.setdefault(issue.segment, {}).setdefault(issue.severity, 0)
+        counts[issue.segment][issue.severity] += 1
+    fixed: dict[str, int] = {}
+    for change in changes:
+        if change.applied:
+            fixed[change.segment] = fixed.get(change.segment, 0) + 1
+    by_segment = {t.segment: t for t in translations}
+    reference = reference or {}
+    rows = []
+    for seg in segments:
+        c = counts.get(seg.id, {})
+        t = by_segment.get(seg.id)
+        ok = t is not None and t.status == TRANSLATION_OK
+        # An error a safe fix removed is no longer open (a fix may also answer a warning: never below 0).
+        open_errors = max(0, c.get("error", 0) - fixed.get(seg.id, 0))
+        scores = triage.Scores(
+            open_errors=open_errors,
+            warnings=c.get("warning", 0),
+            logprob=t.score if ok and t else None,
+            chrf=t.chrf if ok and t else None,
+        )
+        decision, reasons = triage.decide(scores)
+        ref = reference.get(seg.id)
+        rows.append(
+            AlignedSegment(
+                doc=seg.doc,
+                segment=seg.id,
+                block=seg.block,
+                kind=seg.kind,
+                fi=seg.text,
+                fi_clean=cleaned_segment(seg, changes),
+                en=t.text if ok and t else None,
+                translation_status=t.status if t else SKIPPED_NOT_RUN,
+                logprob=scores.logprob,
+                roundtrip=t.roundtrip if ok and t else None,
+                chrf=scores.chrf,
+                errors=c.get("error", 0),
+                warnings=c.get("warning", 0),
+                infos=c.get("info", 0),
+                fixed=fixed.get(seg.id, 0),
+                en_reference=ref[0] if ref else None,
+                reference_bead=ref[1] if ref else None,
+                decision=decision,
+                reasons=reasons,
+            )
+        )
+    return rows
+
+
+def _english(row: AlignedSegment) -> str | None:
+    """The English of a pair for translation memories: the reference if any, else the retranslation."""
+    return row.en_reference or row.en
+
+
+def to_tmx(rows: Sequence[AlignedSegment]) -> bytes:
+    """A TMX 1.4 translation memory (translate-toolkit) of the cleaned Finnish and its English."""
+    from translate.storage import tmx  # noqa: PLC0415  (only this stage needs translate-toolkit)
+
+    store: Any = tmx.tmxfile(sourcelanguage="fi")  # translate-toolkit is only partly typed
+    for row in rows:
+        english = _english(row)
+        if english:
+            unit = store.addsourceunit(row.fi_clean)
+            unit.settarget(english, "en")
+            unit.addnote(f"{row.segment}: {row.decision}", origin="pipeline")
+    return bytes(store)
+
+
+def to_xliff(rows: Sequence[AlignedSegment]) -> bytes:
+    """An XLIFF 1.1 file (translate-toolkit): every segment, with its English where there is one."""
+    from translate.storage import xliff  # noqa: PLC0415
+
+    store: Any = xliff.xlifffile(sourcelanguage="fi", targetlanguage="en")
+    for row in rows:
+        unit = store.addsourceunit(row.fi_clean)
+        unit.setid(row.segment)
+        english = _english(row)
+        if english:
+            unit.target = english
+        unit.addnote(f"triage: {row.decision}" + (f" ({'; '.join(row.reasons)})" if row.reasons else ""))
+    return bytes(store)
+
+
+def run_stage(ws: Workspace) -> list[AlignedSegment]:
+    """The align stage: segments, issues, changes, translations (and `<doc>.en.txt`, when there is
+    one) in; aligned.jsonl, .csv, .parquet, .tmx and .xlf out, all written atomically."""
+    import pandas as pd  # noqa: PLC0415  (pandas takes a second to import: only this stage pays)
+
+    segments = [Segment.from_dict(r) for r in io.read_jsonl(ws.path("segments"))]
+    issues = [Issue.from_dict(r) for r in io.read_jsonl(ws.path("issues"))]
+    changes = [Change.from_dict(r) for r in io.read_jsonl(ws.path("changes"))]
+    path = ws.optional("translations")
+    translations = [Translation.from_dict(r) for r in io.read_jsonl(path)] if path else []
+    ref_path = ws.optional("reference")
+    reference = reference_beads(segments, io.read_text(ref_path)) if ref_path else None
+    rows = build_dataset(segments, issues, changes, translations, reference)
+    io.write_jsonl(ws.path("aligned"), (r.to_dict() for r in rows))
+    frame = pd.DataFrame(
+        [{**r.to_dict(), "reasons": "; ".join(r.reasons)} for r in rows],
+        columns=[f.name for f in dataclasses.fields(AlignedSegment)],
+    )
+    with io.atomic_write(ws.path("aligned-csv")) as handle:
+        frame.to_csv(handle, index=False)
+    with io.atomic_write(ws.path("aligned-parquet"), "wb") as handle:
+        frame.to_parquet(handle, index=False)
+    with io.atomic_write(ws.path("aligned-tmx"), "wb") as handle:
+        handle.write(to_tmx(rows))
+    with io.atomic_write(ws.path("aligned-xliff"), "wb") as handle:
+        handle.write(to_xliff(rows))
+    return rows
