@@ -166,7 +166,7 @@ format: check-venv ## Apply ruff's formatter and safe fixes
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: bench-segment bench-check bench-align bench-translate bench-languagetool bench-report bench-inflect ## Run every benchmark and print its figures
+bench: bench-segment bench-check bench-align bench-translate bench-languagetool bench-report bench-inflect bench-corpus ## Run every benchmark and print its figures
 
 bench-segment: check-venv ## Segmentation accuracy (TDT dev) and throughput beside Voikko's splitter
 	$(PY) bench/bench_segment.py --shared $(SHARED)
@@ -188,6 +188,9 @@ bench-report: check-venv ## Time and size of the report stage for a 1,000-senten
 
 bench-inflect: check-venv ## Inflector: treebank forms regenerated from lemma, case and number (TDT+PUD tuned, FTB held out)
 	$(PY) bench/bench_inflect.py --shared $(SHARED)
+
+bench-corpus: check-venv ## 200 short documents: per-process make -j2 beside the corpus runner, docs/s and marginal cost
+	$(PY) bench/bench_corpus.py
 
 # The syntax checks' data (pipeline/data/): text from Debian's Finnish documentation and the FTB treebank;
 # the lexicon first, since the case model's features read it. TDT and PUD are held out: the development
