@@ -44,7 +44,9 @@ NEED_VENV := check-venv
 endif
 
 .DEFAULT_GOAL := all
-.DELETE_ON_ERROR:
+# No .DELETE_ON_ERROR: the pipeline writes every output atomically, so a stage that fails leaves its
+# earlier outputs as they were, and make must not delete them (a bad review file used to cost the
+# document its changes.jsonl and review.jsonl). Recipes quote every path they pass to the shell.
 .PHONY: all documents setup venv system-packages languagetool models test lint format bench bench-segment bench-check \
 	bench-align bench-languagetool bench-translate bench-report bench-inflect bench-corpus clean help lock check-venv \
 	lexicon
@@ -61,10 +63,10 @@ all: | $(NEED_VENV) ## Run the whole pipeline on every corpus/*.fi.txt into outp
 documents: $(SEGMENTS) $(ISSUES) $(CLEANED) $(RECHECKED) $(TRANSLATIONS) $(ISSUES_EN) $(ALIGNED) $(ATTRIBUTES) $(PUBLISHED) $(REPORTS) $(INDEX) ## The same with one process per stage and document (make's own incremental build; -j2 runs two)
 
 $(OUT)/%/segments.jsonl: $(CORPUS)/%.fi.txt $(PIPELINE_SRC) | $(NEED_VENV)
-	$(PY) -m pipeline -q segment $< -o $@
+	$(PY) -m pipeline -q segment '$<' -o '$@'
 
 $(OUT)/%/issues.jsonl: $(OUT)/%/segments.jsonl $(PIPELINE_SRC) | $(NEED_VENV)
-	$(PY) -m pipeline -q check $< -o $@
+	$(PY) -m pipeline -q check '$<' -o '$@'
 
 # Optional inputs (a reviewer's decisions, an English reference, a schema) are found with
 # $$(wildcard $(CORPUS)/$$*...) in the prerequisites, which needs the second expansion.
@@ -76,27 +78,27 @@ $(OUT)/%/cleaned.fi.txt $(OUT)/%/changes.jsonl $(OUT)/%/review.jsonl $(OUT)/%/is
 		$(CORPUS)/%.fi.txt $(OUT)/%/segments.jsonl \
 		$(OUT)/%/issues.jsonl $(wildcard $(CORPUS)/glossary.tsv) $$(wildcard $(CORPUS)/$$*.review.yaml) \
 		$(PIPELINE_SRC) | $(NEED_VENV)
-	$(PY) -m pipeline run $< --out-dir $(@D) --stage clean
+	$(PY) -m pipeline run '$<' --out-dir '$(@D)' --stage clean
 
 # Not -q: a missing model is a warning worth seeing, and a terminal shows a progress bar.
 $(OUT)/%/translations.jsonl: $(OUT)/%/segments.jsonl $(PIPELINE_SRC) $(wildcard $(ARGOS_PACKAGES_DIR)) | $(NEED_VENV)
-	$(PY) -m pipeline translate $< -o $@ $(TRANSLATE_FLAGS)
+	$(PY) -m pipeline translate '$<' -o '$@' $(TRANSLATE_FLAGS)
 
 # English checks on the translate stage's output (empty outputs and a warning when it was skipped).
 $(OUT)/%/issues.en.jsonl $(OUT)/%/cleaned.en.txt $(OUT)/%/changes.en.jsonl: $(OUT)/%/translations.jsonl \
 		$(PIPELINE_SRC) | $(NEED_VENV)
-	$(PY) -m pipeline -q run $(CORPUS)/$*.fi.txt --out-dir $(@D) --stage check-en
+	$(PY) -m pipeline -q run '$(CORPUS)/$*.fi.txt' --out-dir '$(@D)' --stage check-en
 
 # The bilingual dataset; an English reference corpus/<doc>.en.txt, when there is one, is aligned too.
 $(OUT)/%/aligned.jsonl $(OUT)/%/aligned.csv $(OUT)/%/aligned.parquet $(OUT)/%/aligned.tmx $(OUT)/%/aligned.xlf: \
 		$(OUT)/%/segments.jsonl $(OUT)/%/issues.jsonl $(OUT)/%/changes.jsonl $(OUT)/%/translations.jsonl \
 		$$(wildcard $(CORPUS)/$$*.en.txt) pipeline/triage.toml $(PIPELINE_SRC) | $(NEED_VENV)
-	$(PY) -m pipeline -q run $(CORPUS)/$*.fi.txt --out-dir $(@D) --stage align
+	$(PY) -m pipeline -q run '$(CORPUS)/$*.fi.txt' --out-dir '$(@D)' --stage align
 
 $(OUT)/%/role_attributes.csv $(OUT)/%/role_attributes.parquet $(OUT)/%/comparison.csv $(OUT)/%/comparison.md: \
 		$(CORPUS)/%.schema.yaml $(OUT)/%/segments.jsonl $(OUT)/%/changes.jsonl $(OUT)/%/translations.jsonl \
 		$(PIPELINE_SRC) | $(NEED_VENV)
-	$(PY) -m pipeline -q run $(CORPUS)/$*.fi.txt --out-dir $(@D) --stage attributes
+	$(PY) -m pipeline -q run '$(CORPUS)/$*.fi.txt' --out-dir '$(@D)' --stage attributes
 
 # The publisher's copy: the cleaned text as .fi.txt and .md, segments triaged "reject" marked. The file
 # names repeat the document name, which a pattern rule cannot say: one explicit rule per document.
@@ -104,7 +106,7 @@ define PUBLISH_RULE
 $(OUT)/$(1)/publish/$(1).fi.txt $(OUT)/$(1)/publish/$(1).md &: $(CORPUS)/$(1).fi.txt $(OUT)/$(1)/segments.jsonl \
 		$(OUT)/$(1)/issues.jsonl $(OUT)/$(1)/changes.jsonl $(OUT)/$(1)/cleaned.fi.txt $(OUT)/$(1)/issues.cleaned.jsonl \
 		$(OUT)/$(1)/aligned.jsonl $(PIPELINE_SRC) | $(NEED_VENV)
-	$$(PY) -m pipeline -q run $$< --out-dir $(OUT)/$(1) --stage publish
+	$$(PY) -m pipeline -q run '$$<' --out-dir '$(OUT)/$(1)' --stage publish
 endef
 $(foreach d,$(DOCS),$(eval $(call PUBLISH_RULE,$(d))))
 
@@ -117,10 +119,11 @@ $(OUT)/%/report.html: $(OUT)/%/segments.jsonl $(OUT)/%/issues.jsonl $(OUT)/%/cha
 		$$(if $$(wildcard $(CORPUS)/$$*.schema.yaml),$(OUT)/$$*/comparison.csv $(CORPUS)/$$*.schema.yaml) \
 		$$(wildcard $(CORPUS)/$$*.review.yaml $(CORPUS)/glossary.tsv) pipeline/triage.toml \
 		$(REPORT_SRC) $(PIPELINE_SRC) | $(NEED_VENV)
-	$(PY) -m pipeline -q run $(CORPUS)/$*.fi.txt --out-dir $(@D) --stage report
+	$(PY) -m pipeline -q run '$(CORPUS)/$*.fi.txt' --out-dir '$(@D)' --stage report
 
-$(INDEX): $(REPORTS) $(REPORT_SRC) $(PIPELINE_SRC) | $(NEED_VENV)
-	$(PY) -m pipeline -q report-index $(OUT)
+# The corpus directory is a prerequisite: a document removed from it leaves the index.
+$(INDEX): $(REPORTS) $(CORPUS) $(REPORT_SRC) $(PIPELINE_SRC) | $(NEED_VENV)
+	$(PY) -m pipeline -q report-index '$(OUT)' --corpus '$(CORPUS)'
 
 check-venv:
 	@test -x $(PY) -a -f $(STAMP) || { echo "make: $(VENV) is missing or incomplete: run 'make setup' first" >&2; exit 1; }

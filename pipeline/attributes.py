@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import io
+from .consistency import check_inputs
 from .edits import cleaned_segment
 from .errors import InputError
 from .finnish import Token, analyses, lemmas_with_parts, tokenize
@@ -409,6 +410,7 @@ def run_stage(ws: Workspace) -> list[RoleAttribute]:
     schema = load_schema(schema_path)
     segments = [Segment.from_dict(r) for r in io.read_jsonl(ws.path("segments"))]
     changes = [Change.from_dict(r) for r in io.read_jsonl(ws.path("changes"))]
+    check_inputs(ws, segments, None, {"changes": changes})
     translations, why_not = read_translations(ws.path("translations"))
     rows = extract(schema, segments, changes, translations, why_not or SKIPPED_NO_TRANSLATION)
     frame = to_frame(rows)

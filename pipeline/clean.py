@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import check, io, review, segment
+from .consistency import check_inputs
 from .edits import apply_changes
 from .errors import InputError
 from .records import (
@@ -218,6 +219,7 @@ def run_stage(ws: Workspace) -> list[Change]:
     cleaned text checked again) out, each atomically."""
     segments = [Segment.from_dict(r) for r in io.read_jsonl(ws.path("segments"))]
     issues = [Issue.from_dict(r) for r in io.read_jsonl(ws.path("issues"))]
+    check_inputs(ws, segments, io.read_text(ws.source, warn_empty=False), {"issues": issues})
     result = clean_document(ws.source, segments, issues, ws.path("glossary"), ws.path("review"))
     # Checked before anything is written: a parser that fails leaves the old outputs as they were.
     _, cleaned_issues = recheck_text(ws.doc, result.text)

@@ -169,8 +169,12 @@ def cmd_models_install(args: argparse.Namespace) -> int:
 
 
 def cmd_report_index(args: argparse.Namespace) -> int:
-    """Write DIR/index.html: every document under DIR that has a report.html, with its counts."""
-    path = report.write_index(args.dir)
+    """Write DIR/index.html: every document under DIR that has a report.html (with --corpus, only
+    the documents still in that corpus), with its counts."""
+    docs = None
+    if args.corpus is not None:
+        docs = [io.doc_name(p) for p in batch.corpus_documents(args.corpus)[0]]
+    path = report.write_index(args.dir, docs)
     log.info("%s: index of the reports -> %s", args.dir, path)
     return 0
 
@@ -321,6 +325,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("report-index", cmd_report_index)
     p.add_argument(
         "dir", type=Path, nargs="?", default=Path("outputs"), metavar="DIR", help="default: outputs"
+    )
+    p.add_argument(
+        "--corpus", type=Path, metavar="CORPUS", help="list only the documents of this corpus directory"
     )
 
     p = add("run", cmd_run)

@@ -13,6 +13,7 @@ from typing import Any
 
 from . import io, triage
 from .align import reference_beads
+from .consistency import check_inputs
 from .edits import cleaned_segment
 from .records import SKIPPED_NOT_RUN, TRANSLATION_OK, AlignedSegment, Change, Issue, Segment, Translation
 from .workspace import Workspace
@@ -124,6 +125,7 @@ def run_stage(ws: Workspace) -> list[AlignedSegment]:
     changes = [Change.from_dict(r) for r in io.read_jsonl(ws.path("changes"))]
     path = ws.optional("translations")
     translations = [Translation.from_dict(r) for r in io.read_jsonl(path)] if path else []
+    check_inputs(ws, segments, None, {"issues": issues, "changes": changes, "translations": translations})
     ref_path = ws.optional("reference")
     reference = reference_beads(segments, io.read_text(ref_path)) if ref_path else None
     rows = build_dataset(segments, issues, changes, translations, reference)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from . import io
 from .clean import read_recheck
+from .consistency import check_inputs
 from .edits import apply_changes
 from .records import TRIAGE_REJECT, Block, Change, Issue, Recheck, Segment
 from .review import REPLACE_RULE
@@ -137,10 +138,12 @@ def run_stage(ws: Workspace) -> Published:
     text = io.read_text(ws.source)
     segments = [Segment.from_dict(r) for r in io.read_jsonl(ws.path("segments"))]
     changes = [Change.from_dict(r) for r in io.read_jsonl(ws.path("changes"))]
+    check_inputs(ws, segments, text, {"changes": changes})
     triage = triage_of(io.read_jsonl(ws.path("aligned")))
     recheck = None
     if ws.path("recheck").exists():
         issues = [Issue.from_dict(r) for r in io.read_jsonl(ws.path("issues"))]
+        check_inputs(ws, segments, None, {"issues": issues})
         recheck = read_recheck(ws, segments, issues)
     result = publish_text(text, segments, changes, triage, recheck)
     io.write_text(ws.path("publish-text"), result.text)

@@ -29,6 +29,7 @@ import jinja2
 
 from . import __version__, io, triage
 from .clean import read_recheck
+from .consistency import check_inputs
 from .edits import cleaned_segment
 from .errors import ConfigError, InputError
 from .languagetool.install import LT_VERSION
@@ -614,11 +615,14 @@ def load_inputs(ws: Workspace) -> ReportInputs:
     review_path = ws.optional("review-log")
     segments = read_records(ws.path("segments"), Segment)
     issues = read_records(ws.path("issues"), Issue)
+    changes = records(ws.path("changes"), Change)
+    translated = read_records(translations, Translation) if translations else []
+    check_inputs(ws, segments, None, {"issues": issues, "changes": changes, "translations": translated})
     return ReportInputs(
         segments=segments,
         issues=issues,
-        changes=records(ws.path("changes"), Change),
-        translations=read_records(translations, Translation) if translations else [],
+        changes=changes,
+        translations=translated,
         issues_en=records(issues_en, Issue) if issues_en else None,
         aligned=read_records(aligned, AlignedSegment) if aligned else [],
         comparison=read_csv_rows(comparison) if comparison else None,
