@@ -34,6 +34,7 @@ from typing import Any
 
 from . import __version__, io, stages
 from .errors import ConfigError, InputError, PipelineError
+from .records import TRIAGE_REVIEW
 from .workspace import CORPUS, FILES, INDEX, Workspace
 
 log = logging.getLogger(__name__)
@@ -382,6 +383,10 @@ def job_for(plan: Plan, environment: Mapping[str, str | None]) -> Job:
 # --- the client side: running and writing ------------------------------------------------------------
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 @dataclass
 class Summary:
     """The counts and times of a run."""
@@ -391,15 +396,40 @@ class Summary:
     current: int = 0
     failed: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    errors_left: int = 0
+    to_review: int = 0
+    index: Path | None = None
 
     def line(self, wall: float) -> str:
-        """The one-line summary that ends every run."""
-        parts = [f"{self.documents} documents", f"{self.built} built", f"{self.current} up to date"]
+        """The one-line summary that ends every run: documents, what is left to do, where to look."""
+        parts = [_count(self.documents, "document"), f"{self.built} built", f"{self.current} up to date"]
         parts.append(f"{len(self.failed)} failed")
         stage_time = ", ".join(f"{n} {s:.1f} s" for n, s in self.seconds.items())
-        return f"batch: {', '.join(parts)} in {wall:.1f} s" + (
-            f" (stage time: {stage_time})" if stage_time else ""
+        left = (
+            f"{_count(self.errors_left, 'error')} left after cleaning, "
+            f"{_count(self.to_review, 'segment')} to review"
         )
+        return (
+            f"batch: {', '.join(parts)} in {wall:.1f} s; {left}"
+            + (f"; open {self.index}" if self.index is not None else "")
+            + (f" (stage time: {stage_time})" if stage_time else "")
+        )
+
+
+def document_counts(ws: Workspace) -> tuple[int, int]:
+    """A document's errors left in its cleaned text and its segments triaged for review (0 for an
+    output that is missing or unreadable: the document's own run said why)."""
+
+    def rows(key: str) -> list[dict[str, Any]]:
+        path = ws.path(key)
+        try:
+            return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+        except (OSError, ValueError):
+            return []
+
+    errors = sum(1 for r in rows("recheck") if isinstance(r, dict) and r.get("severity") == "error")
+    review = sum(1 for r in rows("aligned") if isinstance(r, dict) and r.get("decision") == TRIAGE_REVIEW)
+    return errors, review
 
 
 def _remove(path: Path) -> None:
@@ -557,6 +587,12 @@ def run_corpus(
             else:
                 _run_on_dask(jobs, done, max(count, 1), scheduler)
     _write_index(out_root, plans)
+    for plan in plans:
+        errors, review = document_counts(plan.ws)
+        summary.errors_left += errors
+        summary.to_review += review
+    if (out_root / INDEX).exists():
+        summary.index = out_root / INDEX
     log.info("%s", summary.line(time.perf_counter() - t0))
     return summary
 

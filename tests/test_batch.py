@@ -4,6 +4,7 @@ a worker killed mid-run, one LanguageTool server per worker)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -70,6 +71,18 @@ def test_batch_outputs_are_those_of_one_document_runs(seed_path: Path, tmp_path:
         assert tree(out / doc) == tree(one), doc
     assert (out / "seed" / "comparison.md").exists()
     assert 'href="seed/report.html"' in (out / "index.html").read_text(encoding="utf-8")
+    # The summary line says what is left to do and where to look.
+    rows = [json.loads(line) for doc in ("alpha", "seed") for line in (out / doc / "aligned.jsonl").open()]
+    review = sum(r["decision"] == "review" for r in rows)
+    errors = sum(
+        '"severity": "error"' in line
+        for d in ("alpha", "seed")
+        for line in (out / d / "issues.cleaned.jsonl").open()
+    )
+    assert (summary.errors_left, summary.to_review, summary.index) == (errors, review, out / "index.html")
+    assert f"{errors} errors left after cleaning, {review} segments to review; open {out / 'index.html'}" in (
+        summary.line(1.0)
+    )
 
 
 def test_batch_reruns_only_what_changed(tmp_path: Path) -> None:
