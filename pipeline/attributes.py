@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import io
+from . import io, markdown
 from .edits import cleaned_segment
 from .errors import InputError
 from .finnish import Token, analyses, lemmas_with_parts, tokenize
@@ -389,15 +389,11 @@ def comparison(schema: Schema, rows: Sequence[RoleAttribute]) -> pd.DataFrame:
 
 
 def comparison_markdown(schema: Schema, rows: Sequence[RoleAttribute]) -> str:
-    """The comparison as a Markdown table (cells escaped for pipes)."""
+    """The comparison as a Markdown table (labels and values escaped, each cell on one line)."""
     frame = comparison(schema, rows)
     header = ["ominaisuus", *frame.columns]
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    for attribute, cells in frame.iterrows():
-        values = [str(attribute), *(str(c) for c in cells)]
-        lines.append(
-            "| " + " | ".join(v.replace("|", "\\|").replace("\n", " ") or "–" for v in values) + " |"
-        )
+    lines = [markdown.table_row(header), "|" + " --- |" * len(header)]
+    lines.extend(markdown.table_row([str(a), *(str(c) for c in cells)]) for a, cells in frame.iterrows())
     return "\n".join(lines) + "\n"
 
 
