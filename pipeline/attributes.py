@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import io
+from . import io, markdown
 from .consistency import check_inputs
 from .edits import cleaned_segment
 from .errors import InputError
@@ -92,14 +92,21 @@ def _cues(path: Path, where: str, value: Any) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(c.lower().split()) for c in value)
 
 
+# The keys of a schema and of its entries. `cues_en` (English cue words) is documented and kept,
+# though nothing reads it yet.
+SCHEMA_KEYS = ("roles", "attributes")
+ENTRY_KEYS = ("id", "fi", "en", "cues_fi", "cues_en")
+
+
 def _entry(path: Path, where: str, item: Any) -> dict[str, Any]:
     if not isinstance(item, dict):
         raise InputError(path, f"{where}: expected a mapping with id, fi, en and cues_fi")
+    io.refuse_unknown_keys(path, where, item, ENTRY_KEYS)
     for key in ("id", "fi", "en"):
         if not isinstance(item.get(key), str) or not item[key].strip():
             raise InputError(path, f"{where}: missing or empty '{key}'")
     if not re.fullmatch(r"[a-z][a-z0-9_]*", item["id"]):
-        raise InputError(path, f"{where}: id {item['id']!r} must be lowercase letters, digits and _")
+        raise InputError(path, f"{where}: id {io.brief(item['id'])} must be lowercase letters, digits and _")
     return item
 
 
@@ -109,6 +116,7 @@ def load_schema(path: str | Path) -> Schema:
     data = io.read_yaml(path)
     if not isinstance(data, dict):
         raise InputError(path, "expected a mapping with 'roles' and 'attributes'")
+    io.refuse_unknown_keys(path, "", data, SCHEMA_KEYS)
     roles, attributes = data.get("roles"), data.get("attributes")
     if not isinstance(roles, list) or len(roles) < 2:
         raise InputError(path, "'roles' must list at least two roles")
@@ -382,15 +390,11 @@ def comparison(schema: Schema, rows: Sequence[RoleAttribute]) -> pd.DataFrame:
 
 
 def comparison_markdown(schema: Schema, rows: Sequence[RoleAttribute]) -> str:
-    """The comparison as a Markdown table (cells escaped for pipes)."""
+    """The comparison as a Markdown table (labels and values escaped, each cell on one line)."""
     frame = comparison(schema, rows)
     header = ["ominaisuus", *frame.columns]
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    for attribute, cells in frame.iterrows():
-        values = [str(attribute), *(str(c) for c in cells)]
-        lines.append(
-            "| " + " | ".join(v.replace("|", "\\|").replace("\n", " ") or "–" for v in values) + " |"
-        )
+    lines = [markdown.table_row(header), "|" + " --- |" * len(header)]
+    lines.extend(markdown.table_row([str(a), *(str(c) for c in cells)]) for a, cells in frame.iterrows())
     return "\n".join(lines) + "\n"
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
 import tempfile
+import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -75,16 +77,104 @@ def read_text(path: str | Path, *, warn_empty: bool = True) -> str:
     return text
 
 
-def read_yaml(path: str | Path) -> Any:
-    """Read a YAML settings file (safe loader); bad YAML is an InputError giving the line."""
+# A YAML settings file may not use anchors or aliases: a kilobyte of nested aliases (a "billion
+# laughs" file) expands to gigabytes, and a reader cannot see what a value says without expanding it.
+# Duplicate keys are refused (PyYAML lets the last one win silently), and so is nesting deeper than
+# this: PyYAML composes nodes recursively, so a few thousand '[' would end in a RecursionError.
+YAML_MAX_DEPTH = 50
+# Values quoted in an error message are cut to this many characters.
+BRIEF_CHARS = 40
+
+
+def brief(value: object) -> str:
+    """A value for an error message: its repr, cut short."""
+    text = repr(value)
+    return text if len(text) <= BRIEF_CHARS else text[: BRIEF_CHARS - 1] + "…"
+
+
+def refuse_unknown_keys(path: str | Path, where: str, data: Mapping[Any, Any], known: Iterable[str]) -> None:
+    """An InputError naming the first key of a settings mapping that is not one of `known`."""
+    valid = list(known)
+    unknown = sorted(str(k) for k in data if k not in valid)
+    if unknown:
+        prefix = f"{where}: " if where else ""
+        raise InputError(path, f"{prefix}unknown key {brief(unknown[0])} (valid: {', '.join(valid)})")
+
+
+@functools.cache
+def _yaml_loader() -> tuple[type[Any], type[Exception]]:
+    """The strict safe loader of YAML settings files, and the error it raises for what it refuses."""
     import yaml  # noqa: PLC0415  (only the stages with YAML settings need it)
 
+    class Refused(yaml.MarkedYAMLError):  # type: ignore[misc]
+        """A YAML feature a settings file may not use."""
+
+    class StrictLoader(yaml.SafeLoader):  # type: ignore[misc]
+        """yaml.SafeLoader without anchors, aliases, duplicate keys or deep nesting."""
+
+        depth = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            event = self.peek_event()
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                raise Refused(
+                    problem="anchors (&) and aliases (*) are not accepted", problem_mark=event.start_mark
+                )
+            if self.depth >= YAML_MAX_DEPTH:
+                raise Refused(
+                    problem=f"nested deeper than {YAML_MAX_DEPTH} levels", problem_mark=event.start_mark
+                )
+            self.depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[Any] = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    duplicate = key in seen
+                except TypeError:  # an unhashable key: SafeLoader's own check refuses it below
+                    continue
+                if duplicate:
+                    raise Refused(problem=f"duplicate key {brief(key)}", problem_mark=key_node.start_mark)
+                seen.add(key)
+            return super().construct_mapping(node, deep)
+
+    return StrictLoader, Refused
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Read a YAML settings file with the strict safe loader; bad YAML, anchors, aliases and duplicate
+    keys are an InputError giving the line."""
+    import yaml  # noqa: PLC0415
+
+    loader, refused = _yaml_loader()
     try:
-        return yaml.safe_load(read_text(path, warn_empty=False))
+        return yaml.load(read_text(path, warn_empty=False), Loader=loader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise InputError(path, f"{where}not valid YAML ({getattr(exc, 'problem', exc)})") from None
+        problem = getattr(exc, "problem", None) or exc
+        if isinstance(exc, refused):
+            raise InputError(path, f"{where}{problem}") from None
+        raise InputError(path, f"{where}not valid YAML ({problem})") from None
+    except ValueError as exc:  # a value PyYAML cannot convert: a 5,000-digit number, the 13th month
+        raise InputError(path, f"not valid YAML ({exc})") from None
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML settings file strictly (UTF-8, see `read_text`); bad TOML (duplicate keys too) is an
+    InputError giving the line."""
+    text = read_text(path, warn_empty=False)
+    try:
+        return tomllib.loads(text)
+    except ValueError as exc:  # TOMLDecodeError, or a number too long to convert
+        raise InputError(path, f"not valid TOML ({exc})") from None
+    except RecursionError:
+        raise InputError(path, "not valid TOML (nested too deeply)") from None
 
 
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:

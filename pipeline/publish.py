@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from . import io
+from . import io, markdown
 from .clean import read_recheck
 from .consistency import check_inputs
 from .edits import apply_changes
@@ -25,10 +25,6 @@ REJECT_MARKER = "[HYLÄTTY] "
 MARKDOWN_REJECT_MARKER = "**[HYLÄTTY]** "
 MARKER_RULE = "publish-marker"
 
-# Characters that Markdown would read as markup inside a line, and line starts that make a block.
-_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~])")
-_MD_LINE_START = re.compile(r"^(\s*)([#>+=-])", re.MULTILINE)
-_MD_ORDERED = re.compile(r"^(\s*\d+)([.)])", re.MULTILINE)
 _BULLET = re.compile(r"^\s*[-*•–·▪►◦]\s+")
 
 
@@ -75,16 +71,10 @@ def _new_offset(p: int, changes: Sequence[Change]) -> int:
     )
 
 
-def markdown_escape(text: str) -> str:
-    """Text that Markdown renders as itself."""
-    escaped = _MD_INLINE.sub(r"\\\1", text)
-    return _MD_ORDERED.sub(r"\1\\\2", _MD_LINE_START.sub(r"\1\\\2", escaped))
-
-
 def _markdown_block(kind: str, body: str) -> str:
     if kind == "list-item":
         body = _BULLET.sub("", body, count=1)
-    escaped = markdown_escape(body.replace(REJECT_MARKER, "\0"))
+    escaped = markdown.escape(body.replace(REJECT_MARKER, "\0"))
     escaped = escaped.replace("\0", MARKDOWN_REJECT_MARKER)
     prefix = {"title": "# ", "heading": "## ", "list-item": "- "}.get(kind, "")
     return prefix + escaped
@@ -92,7 +82,7 @@ def _markdown_block(kind: str, body: str) -> str:
 
 def recheck_note(recheck: Recheck) -> str:
     """The Markdown note that ends the publisher's copy: a rule, then the re-check's line."""
-    return f"---\n\n{markdown_escape(recheck.line())}.\n"
+    return f"---\n\n{markdown.escape(recheck.line())}.\n"
 
 
 def publish_text(

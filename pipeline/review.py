@@ -65,15 +65,13 @@ def _optional_text(path: Path, where: str, value: Any) -> str | None:
 def _change_decision(path: Path, target: str, value: Any) -> Decision:
     where = f"changes.{target}"
     if isinstance(value, dict):
-        unknown = sorted(set(value) - {"decision", "was"})
-        if unknown:
-            raise InputError(path, f"{where}: unknown key {unknown[0]!r} (valid: decision, was)")
+        io.refuse_unknown_keys(path, where, value, ("decision", "was"))
         decision, was = value.get("decision"), _optional_text(path, f"{where}.was", value.get("was"))
     else:
         decision, was = value, None
     if decision not in CHANGE_DECISIONS:
         raise InputError(
-            path, f"{where}: decision must be one of {', '.join(CHANGE_DECISIONS)}, not {decision!r}"
+            path, f"{where}: decision must be one of {', '.join(CHANGE_DECISIONS)}, not {io.brief(decision)}"
         )
     return Decision(target=target, kind="change", decision=decision, was=was)
 
@@ -84,9 +82,7 @@ def _segment_decision(path: Path, target: str, value: Any) -> Decision:
         return Decision(target=target, kind="segment", decision=REVIEWER_REPLACE, text=value)
     if not isinstance(value, dict):
         raise InputError(path, f"{where}: expected the new text, or a mapping with 'text' or 'remove: true'")
-    unknown = sorted(set(value) - {"text", "remove", "was"})
-    if unknown:
-        raise InputError(path, f"{where}: unknown key {unknown[0]!r} (valid: text, remove, was)")
+    io.refuse_unknown_keys(path, where, value, ("text", "remove", "was"))
     was = _optional_text(path, f"{where}.was", value.get("was"))
     text = _optional_text(path, f"{where}.text", value.get("text"))
     remove = value.get("remove", False)
@@ -107,9 +103,7 @@ def load_review(path: str | Path) -> list[Decision]:
         return []
     if not isinstance(data, dict):
         raise InputError(path, "expected a mapping with 'changes' and/or 'segments'")
-    unknown = sorted(set(data) - {"changes", "segments"})
-    if unknown:
-        raise InputError(path, f"unknown key {unknown[0]!r} (valid: changes, segments)")
+    io.refuse_unknown_keys(path, "", data, ("changes", "segments"))
     decisions: list[Decision] = []
     for section, parse in (("changes", _change_decision), ("segments", _segment_decision)):
         entries = data.get(section) or {}

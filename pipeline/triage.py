@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import io
 from .errors import InputError
 from .records import TRIAGE_PUBLISH, TRIAGE_REJECT, TRIAGE_REVIEW
 
@@ -37,19 +38,46 @@ class Scores:
     chrf: float | None
 
 
+# The range of each threshold: counts are whole numbers, chrF is a percentage, the model's mean
+# log-probability per token is never above 0.
+RANGES: dict[str, tuple[float, float]] = {
+    "max_open_errors": (0, math.inf),
+    "max_warnings": (0, math.inf),
+    "min_logprob": (-math.inf, 0.0),
+    "min_chrf": (0.0, 100.0),
+}
+COUNTS = ("max_open_errors", "max_warnings")
+SECTIONS = ("reject", "review")
+
+
+def _check(path: Path, where: str, key: str, value: object) -> None:
+    if key == "require_scores":
+        if not isinstance(value, bool):
+            raise InputError(path, f"{where} {key}: expected true or false, not {io.brief(value)}")
+        return
+    low, high = RANGES[key]
+    if key in COUNTS:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise InputError(path, f"{where} {key}: expected a whole number ≥ 0, not {io.brief(value)}")
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        raise InputError(path, f"{where} {key}: expected a number, not {io.brief(value)}")
+    elif not low <= value <= high:  # NaN too
+        span = f"≤ {high:g}" if low == -math.inf else f"from {low:g} to {high:g}"
+        raise InputError(path, f"{where} {key}: {value!r} is out of range (expected a number {span})")
+
+
 def _thresholds(path: Path, table: object, name: str) -> Thresholds:
+    where = f"[{name}]"
     if not isinstance(table, dict):
-        raise InputError(path, f"[{name}]: expected a table of thresholds")
+        raise InputError(path, f"{where}: expected a table of thresholds")
     known = set(Thresholds.__dataclass_fields__)
     unknown = sorted(set(table) - known)
     if unknown:
-        raise InputError(path, f"[{name}]: unknown setting {unknown[0]!r}; known: {', '.join(sorted(known))}")
+        raise InputError(
+            path, f"{where}: unknown setting {io.brief(unknown[0])}; known: {', '.join(sorted(known))}"
+        )
     for key, value in table.items():
-        if key == "require_scores":
-            if not isinstance(value, bool):
-                raise InputError(path, f"[{name}] {key}: expected true or false, not {value!r}")
-        elif isinstance(value, bool) or not isinstance(value, int | float):
-            raise InputError(path, f"[{name}] {key}: expected a number, not {value!r}")
+        _check(path, where, key, value)
     return Thresholds(**table)
 
 
@@ -57,17 +85,14 @@ def _thresholds(path: Path, table: object, name: str) -> Thresholds:
 def load(path: Path | None = None) -> tuple[Thresholds, Thresholds, str]:
     """(reject, review) thresholds and the config's file name, from PIPELINE_TRIAGE or the default."""
     path = path or Path(os.environ.get(ENV_CONFIG) or DEFAULT_CONFIG)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(path, "no such triage config") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, f"not valid TOML ({exc})") from None
-    return (
-        _thresholds(path, data.get("reject", {}), "reject"),
-        _thresholds(path, data.get("review", {}), "review"),
-        path.name,
-    )
+    if not path.exists():
+        raise InputError(path, "no such triage config")
+    data = io.read_toml(path)
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise InputError(path, f"unknown section {io.brief(unknown[0])}; known: {', '.join(SECTIONS)}")
+    reject, review = (_thresholds(path, data.get(name, {}), name) for name in SECTIONS)
+    return reject, review, path.name
 
 
 def _reasons(scores: Scores, limits: Thresholds) -> list[str]:

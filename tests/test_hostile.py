@@ -6,12 +6,18 @@ Sections follow the issue's items; each has its own case table.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+
+from pipeline import attributes, io, publish, triage
+from pipeline.errors import InputError
+from pipeline.segment import segment_text
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,7 +52,7 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], *fragments: st
     """The process failed with one error line on stderr, no traceback, naming every fragment."""
     assert proc.returncode != 0, proc.stderr
     assert "Traceback" not in proc.stderr, proc.stderr
-    lines = [line for line in proc.stderr.splitlines() if "error" in line]
+    lines = [line for line in proc.stderr.splitlines() if "error:" in line]
     assert len(lines) == 1, proc.stderr
     for fragment in fragments:
         assert fragment in lines[0], proc.stderr
@@ -183,7 +189,7 @@ def test_make_builds_every_other_document_beside_a_hostile_name_and_bad_bytes(tm
     out = tmp_path / "out"
     proc = make(f"CORPUS={corpus}", f"OUT={out}", "WORKERS=0", cwd=tmp_path)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
-    errors = [line for line in proc.stderr.splitlines() if "error" in line]
+    errors = [line for line in proc.stderr.splitlines() if "error:" in line]
     assert len(errors) == 2, proc.stderr
     assert "x`id>PWNED`" in errors[0] and "refused" in errors[0]
     assert f"{corpus / 'broken.fi.txt'}: not valid UTF-8" in errors[1]
@@ -207,6 +213,247 @@ def test_make_documents_quotes_the_paths_it_passes_to_the_shell(tmp_path: Path) 
 
 
 # --- items 5 and 10: YAML and TOML inputs; Markdown escaping -----------------------------------------
+
+
+# What the seed run below reads from where: the stage that reads the file, and its name beside the seed
+# (the triage config is named by PIPELINE_TRIAGE instead).
+CONFIG_FILES = {
+    "review": ("clean", "seed.review.yaml"),
+    "glossary": ("clean", "glossary.tsv"),
+    "schema": ("attributes", "seed.schema.yaml"),
+    "triage": ("align", "strict-triage.toml"),
+}
+
+
+def billion_laughs(levels: int = 10, width: int = 10) -> str:
+    """A review file of nested aliases: about a kilobyte that expands to width ** levels strings."""
+    lines = ["changes:", f"  a0: &a0 [{', '.join(['lol'] * width)}]"]
+    lines += [f"  a{k}: &a{k} [{', '.join([f'*a{k - 1}'] * width)}]" for k in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+ROLES = (
+    "roles:\n"
+    "  - {id: a, fi: a, en: a, cues_fi: [avustaja]}\n"
+    "  - {id: b, fi: b, en: b, cues_fi: [virtuaalinen]}\n"
+)
+ATTRIBUTES = "attributes:\n  - {id: c, fi: c, en: c, cues_fi: [toimistotila]}\n"
+# (id, config file, its bytes, what the one error line must say besides the file name)
+CONFIG_CASES = [
+    (
+        "review-billion-laughs",
+        "review",
+        billion_laughs(),
+        ["line 2: anchors (&) and aliases (*) are not accepted"],
+    ),
+    ("review-alias", "review", "segments:\n  x: *y\n", ["line 2: anchors (&) and aliases (*)"]),
+    ("review-merge-key", "review", "changes:\n  x: {<<: *base}\n", ["line 2: anchors"]),
+    ("review-duplicate-key", "review", "changes:\n  x: reject\n  x: accept\n", ["line 3: duplicate key 'x'"]),
+    (
+        "review-duplicate-section",
+        "review",
+        "changes: {}\nsegments: {}\nchanges: {}\n",
+        ["line 3: duplicate key"],
+    ),
+    (
+        "review-unknown-key",
+        "review",
+        "decisions: {}\n",
+        ["unknown key 'decisions' (valid: changes, segments)"],
+    ),
+    (
+        "review-unknown-entry-key",
+        "review",
+        "changes:\n  x: {decision: reject, because: y}\n",
+        ["changes.x: unknown key 'because' (valid: decision, was)"],
+    ),
+    (
+        "review-deep-nesting",
+        "review",
+        "changes: " + "[" * 5000 + "\n",
+        ["line 1: nested deeper than 50 levels"],
+    ),
+    ("review-long-value", "review", "changes:\n  x: " + "A" * 5000 + "\n", ["decision must be one of", "…"]),
+    ("review-python-tag", "review", "changes: !!python/object/apply:os.system [ls]\n", ["not valid YAML"]),
+    ("review-not-utf8", "review", b"changes:\n  x: reject \xe4\n", ["not valid UTF-8", "byte offset 21"]),
+    (
+        "schema-unknown-key",
+        "schema",
+        ROLES + ATTRIBUTES + "notes: x\n",
+        ["unknown key 'notes' (valid: roles"],
+    ),
+    (
+        "schema-unknown-entry-key",
+        "schema",
+        ROLES.replace("cues_fi: [avustaja]", "cue_fi: [avustaja]") + ATTRIBUTES,
+        ["roles[0]: unknown key 'cue_fi' (valid: id, fi, en, cues_fi, cues_en)"],
+    ),
+    (
+        "schema-anchor",
+        "schema",
+        ROLES + "attributes: &x\n  - {id: c, fi: c, en: c, cues_fi: [c]}\n",
+        ["line 4: anchors"],
+    ),
+    ("schema-duplicate-key", "schema", ROLES + ATTRIBUTES + "roles: []\n", ["line 6: duplicate key 'roles'"]),
+    ("schema-not-utf8", "schema", ROLES.encode() + b"attributes: \xff\n", ["not valid UTF-8"]),
+    (
+        "triage-unknown-section",
+        "triage",
+        "[review]\nmax_warnings = 1\n[publish]\nmin_chrf = 80\n",
+        ["unknown section 'publish'; known: reject, review"],
+    ),
+    (
+        "triage-unknown-key",
+        "triage",
+        "[review]\nmax_warning = 1\n",
+        ["[review]: unknown setting 'max_warning'"],
+    ),
+    (
+        "triage-chrf-range",
+        "triage",
+        "[reject]\nmin_chrf = 120\n",
+        ["[reject] min_chrf: 120 is out of range (expected a number from 0 to 100)"],
+    ),
+    ("triage-chrf-nan", "triage", "[review]\nmin_chrf = nan\n", ["min_chrf: nan is out of range"]),
+    (
+        "triage-logprob-range",
+        "triage",
+        "[review]\nmin_logprob = 0.5\n",
+        ["min_logprob: 0.5 is out of range (expected a number ≤ 0)"],
+    ),
+    (
+        "triage-negative-count",
+        "triage",
+        "[review]\nmax_warnings = -1\n",
+        ["max_warnings: expected a whole number ≥ 0, not -1"],
+    ),
+    (
+        "triage-fractional-count",
+        "triage",
+        "[reject]\nmax_open_errors = 1.5\n",
+        ["expected a whole number ≥ 0, not 1.5"],
+    ),
+    (
+        "triage-duplicate-key",
+        "triage",
+        "[review]\nmax_warnings = 1\nmax_warnings = 2\n",
+        ["not valid TOML", "line 3"],
+    ),
+    ("triage-not-utf8", "triage", b"# \xe4\n[review]\n", ["not valid UTF-8", "byte offset 2"]),
+    (
+        "glossary-not-utf8",
+        "glossary",
+        b"en\tfi\nvirtual assistant\tvirtuaaliavustaja \xe4\n",
+        ["not valid UTF-8"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "content", "fragments"), [c[1:] for c in CONFIG_CASES], ids=[c[0] for c in CONFIG_CASES]
+)
+def test_a_bad_config_file_is_one_line_and_changes_nothing(
+    seed_outputs: Path, tmp_path: Path, kind: str, content: str | bytes, fragments: list[str]
+) -> None:
+    shutil.copytree(seed_outputs, tmp_path, dirs_exist_ok=True)
+    stage, name = CONFIG_FILES[kind]
+    config = tmp_path / "corpus" / name
+    config.write_bytes(content.encode() if isinstance(content, str) else content)
+    before = snapshot(tmp_path / "out")
+    env = {**os.environ, "PIPELINE_TRIAGE": str(config)} if kind == "triage" else None
+    proc = run_cli(
+        "run",
+        str(tmp_path / "corpus" / "seed.fi.txt"),
+        "--out-dir",
+        str(tmp_path / "out"),
+        "--stage",
+        stage,
+        env=env,
+    )
+    assert proc.returncode == 1
+    line = assert_one_line_error(proc, f"pipeline: error: {config}: ", *fragments)
+    assert proc.stderr == line + "\n"
+    assert len(line) < len(str(config)) + 200  # no expanded or long value in the message
+    assert snapshot(tmp_path / "out") == before
+
+
+def test_a_billion_laughs_review_fails_fast(tmp_path: Path) -> None:
+    path = tmp_path / "doc.review.yaml"
+    path.write_text(billion_laughs(), encoding="utf-8")
+    assert path.stat().st_size < 1400  # under the 1.3 KB of the issue; 10 ** 10 strings once expanded
+    t0 = time.perf_counter()
+    with pytest.raises(InputError) as caught:
+        io.read_yaml(path)
+    assert time.perf_counter() - t0 < 0.5
+    assert caught.value.problem == "line 2: anchors (&) and aliases (*) are not accepted"
+
+
+def test_the_seed_schema_and_default_triage_are_accepted() -> None:
+    schema = attributes.load_schema(ROOT / "corpus" / "personal-vs-virtual-assistants.schema.yaml")
+    assert len(schema.roles) == 2
+    reject, review, name = triage.load(triage.DEFAULT_CONFIG)
+    assert name == "triage.toml" and reject.min_chrf == 20.0 and review.require_scores
+
+
+# Text that Markdown would read as markup or HTML; each must render as itself (a cell on one line).
+MARKDOWN_CASES = [
+    ("pipe", "a | b ja \\| c"),
+    ("script", "<script>alert(1)</script> ja <b>lihava</b>"),
+    ("emphasis", "*tähti*, **kaksi** ja _alaviiva_ sekä __kaksi__"),
+    ("link", "[x](y) ja ![kuva](k.png) ja [viite][1]"),
+    ("autolink", "<http://example.com> ja <a@b.fi>"),
+    ("backticks", "`koodi` ja ``kaksi``"),
+    ("heading", "# ei otsikko"),
+    ("entities", "&lt;b&gt; &amp; &#42; &copy;"),
+    ("quote-and-lists", "> ei lainaus"),
+    ("ordered", "1. ei lista"),
+    ("plus", "+ ei lista"),
+    ("strike-and-backslash", "~~yli~~ \\* \\"),
+    ("unicode", "Kissa 🐈 ÄÖÅ – «lainaus»"),
+]
+
+
+def rendered_text(markdown_text: str) -> list[str]:
+    """The text of each inline run of a Markdown document; an AssertionError where any is markup."""
+    from markdown_it import MarkdownIt  # noqa: PLC0415
+
+    out = []
+    for token in MarkdownIt("commonmark").enable("table").parse(markdown_text):
+        assert token.type != "html_block", markdown_text
+        if token.type == "inline":
+            kinds = {c.type for c in token.children or []}
+            assert kinds <= {"text", "softbreak"}, (markdown_text, kinds)
+            out.append("".join(c.content if c.type == "text" else "\n" for c in token.children or []))
+    return out
+
+
+@pytest.mark.parametrize("text", [t for _, t in MARKDOWN_CASES], ids=[i for i, _ in MARKDOWN_CASES])
+def test_published_markdown_renders_article_text_as_text(text: str) -> None:
+    source = f"Otsikko\n\nTavallinen kappale.\n\n{text}\n"
+    result = publish.publish_text(source, segment_text("doc", source), [], {})
+    assert rendered_text(result.markdown) == ["Otsikko", "Tavallinen kappale.", text]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [t for _, t in MARKDOWN_CASES] + ["kaksi\nriviä\r\nkolme", ""],
+    ids=[i for i, _ in MARKDOWN_CASES] + ["newlines", "empty"],
+)
+def test_comparison_cells_and_labels_render_as_text(text: str) -> None:
+    label = text or "tyhjä"
+    schema = attributes.Schema(
+        (attributes.Role("a", label, "a", (("a",),)), attributes.Role("b", "b", "b", (("b",),))),
+        (attributes.Attribute("c", label + " ominaisuus", "c", (("c",),)),),
+    )
+    row = attributes.RoleAttribute(
+        "doc", "a", "c", "positive", text, "", "", "doc:b001:s00", text, 0.9, "mention"
+    )
+    table = attributes.comparison_markdown(schema, [row] if text else [])
+    one_line = " ".join(label.splitlines())
+    cell = " ".join(text.splitlines()) or "–"
+    # One table: a header of three cells and one row of three, each cell its text.
+    assert rendered_text(table) == ["ominaisuus", one_line, "b", one_line + " ominaisuus", cell, "–"]
+    assert len(table.splitlines()) == 3
 
 
 # --- items 6 and 7: model archives; a misbehaving LanguageTool ---------------------------------------
