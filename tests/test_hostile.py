@@ -53,5 +53,157 @@ def snapshot(directory: Path) -> dict[str, bytes]:
 
 # --- items 6 and 7: model archives; a misbehaving LanguageTool ---------------------------------------
 
+# (imports here, in this section, so that the sections of this file merge without conflicts)
+import os  # noqa: E402
+import stat  # noqa: E402
+import struct  # noqa: E402
+import zipfile  # noqa: E402
+
+import pytest  # noqa: E402
+
+from pipeline import argos  # noqa: E402
+
+MiB = 1 << 20
+
+
+def repack(src: Path, out: Path, extra: dict[str, bytes] | None = None, link: str | None = None) -> Path:
+    """The `.argosmodel` `src` again at `out`, with `extra` members (names inside its top directory,
+    or absolute/`..` names as they are) and a symbolic link member `link`."""
+    with (
+        zipfile.ZipFile(src) as zin,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zout,
+    ):
+        root = zin.namelist()[0].split("/")[0]
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info))
+        for name, data in (extra or {}).items():
+            zout.writestr(name if name.startswith(("/", "..")) else f"{root}/{name}", data)
+        if link is not None:
+            info = zipfile.ZipInfo(f"{root}/{link}")
+            info.external_attr = (stat.S_IFLNK | 0o777) << 16
+            zout.writestr(info, "/etc/passwd")
+    return out
+
+
+def declare(path: Path, member: str, size: int) -> Path:
+    """Make the zip's central directory claim `size` unpacked bytes for `member` (a lying header)."""
+    data = bytearray(path.read_bytes())
+    name = next(n for n in zipfile.ZipFile(path).namelist() if n.endswith(member)).encode()
+    header = data.rindex(name) - 46  # the central directory's entry comes last; its name at +46
+    assert data[header : header + 4] == b"PK\x01\x02"
+    struct.pack_into("<I", data, header + 24, size)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def noise(size: int) -> bytes:
+    """`size` bytes that do not compress (deterministic)."""
+    import hashlib  # noqa: PLC0415
+
+    blocks = (hashlib.sha256(i.to_bytes(8, "big")).digest() for i in range(size // 32 + 1))
+    return b"".join(blocks)[:size]
+
+
+def bomb(base: Path, out: Path, kind: str) -> Path:
+    """A hostile variant of the tiny package `base`."""
+    if kind == "zeros-16m":
+        return repack(base, out, {"model/zeros.bin": bytes(16 * MiB)})
+    if kind == "zeros-8m":
+        return repack(base, out, {"model/zeros.bin": bytes(8 * MiB)})
+    if kind == "claims-4g":  # 4.5 MB that says it unpacks to 4 GiB
+        return declare(repack(base, out, {"model/big.bin": noise(4 * MiB)}), "model/big.bin", 0xFFFFFFF0)
+    if kind == "hides-3m":  # says 1,000 bytes and holds 3 MiB
+        return declare(repack(base, out, {"model/big.bin": noise(3 * MiB)}), "model/big.bin", 1000)
+    if kind == "absolute":
+        return repack(base, out, {"/tmp/evil.txt": b"x"})
+    if kind == "dotdot":
+        return repack(base, out, {"../evil.txt": b"x"})
+    if kind == "symlink":
+        return repack(base, out, link="model/evil")
+    return repack(base, out)
+
+
+ARCHIVE_CASES = [
+    pytest.param(
+        "claims-4g",
+        {},
+        ("refused: the archive unpacks to 4.0 GiB, over the limit of 2.0 GiB", argos.ENV_MAX_SIZE),
+        id="declares-4GiB-default-limit",
+    ),
+    pytest.param(
+        "zeros-16m",
+        {argos.ENV_MAX_SIZE: "8M"},
+        ("refused: the archive unpacks to 19.4 MiB, over the limit of 8.0 MiB",),
+        id="size-limit-from-env",
+    ),
+    pytest.param(
+        "zeros-8m",
+        {},
+        (
+            "refused: 'translate-fi_en-0_0_1/model/zeros.bin' unpacks to 8.0 MiB",
+            "ratio over 20:1",
+            argos.ENV_MAX_RATIO,
+        ),
+        id="zip-bomb-ratio",
+    ),
+    pytest.param("plain", {argos.ENV_MAX_RATIO: "5"}, ("ratio over 5:1",), id="ratio-limit-from-env"),
+    pytest.param(
+        "hides-3m", {argos.ENV_MAX_SIZE: "4M"}, ("corrupt archive: bad CRC",), id="declared-size-lies"
+    ),
+    pytest.param("absolute", {}, ("unsafe archive: absolute path",), id="absolute-path"),
+    pytest.param("dotdot", {}, ("leaves the package directory",), id="dotdot-path"),
+    pytest.param("symlink", {}, ("is a symbolic link",), id="symlink"),
+    pytest.param(
+        "plain", {argos.ENV_MAX_SIZE: "lots"}, ("PIPELINE_MODEL_MAX_SIZE='lots'",), id="bad-size-setting"
+    ),
+    pytest.param(
+        "plain", {argos.ENV_MAX_RATIO: "0"}, ("PIPELINE_MODEL_MAX_RATIO='0'",), id="bad-ratio-setting"
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "env", "fragments"), ARCHIVE_CASES)
+def test_hostile_model_archive_is_refused(  # noqa: PLR0917 - the case's three and three fixtures
+    kind: str,
+    env: dict[str, str],
+    fragments: tuple[str, ...],
+    installed: Path,
+    tiny_packages: dict[str, Path],
+    tmp_path: Path,
+) -> None:
+    archive = bomb(tiny_packages["fi_en"], tmp_path / "bomb.argosmodel", kind)
+    assert archive.stat().st_size < 5 * MiB
+    before = snapshot(installed.parent)  # the packages, and no staging directory left beside them
+    proc = run_cli("models", "install", str(archive), env={**os.environ, **env})
+    assert proc.returncode == 1
+    line = assert_one_line_error(proc, "pipeline: error:", *fragments)
+    assert line.startswith("pipeline: error: ") and (str(archive) in line or "=" in line)
+    assert snapshot(installed.parent) == before
+
+
+def test_model_digest_is_stored_at_install_and_computed_once_for_older_installs(
+    argos_home: Path, tiny_packages: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proc = run_cli("models", "install", str(tiny_packages["fi_en"]))  # the limits' defaults pass it
+    assert proc.returncode == 0, proc.stderr
+    [package] = argos.installed_packages()
+    stored = package.path / argos.DIGEST_FILE
+    assert stored.is_file()
+    argos._fingerprint.cache_clear()
+
+    def no_reading(*args: object) -> str:
+        raise AssertionError("the digest was computed again")
+
+    with monkeypatch.context() as m:
+        m.setattr(argos, "_compute_digest", no_reading)
+        digest = package.fingerprint()  # read from the stored file
+    assert digest == argos._compute_digest(package.path, argos._files_signature(package.path))
+    stored.unlink()  # an install from before the digest was stored
+    argos._fingerprint.cache_clear()
+    assert package.fingerprint() == digest and stored.is_file()  # computed once, and stored
+    (package.path / "model" / "config.json").write_text("{}", encoding="utf-8")  # a changed package
+    argos._fingerprint.cache_clear()
+    assert package.fingerprint() != digest
+
 
 # --- items 8 and 9: output paths, malformed intermediate files, signals; long sentences --------------
