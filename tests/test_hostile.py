@@ -54,10 +54,16 @@ def snapshot(directory: Path) -> dict[str, bytes]:
 # --- items 6 and 7: model archives; a misbehaving LanguageTool ---------------------------------------
 
 # (imports here, in this section, so that the sections of this file merge without conflicts)
+import http.server  # noqa: E402
+import json  # noqa: E402
 import os  # noqa: E402
+import shutil  # noqa: E402
 import stat  # noqa: E402
 import struct  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
 import zipfile  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -204,6 +210,163 @@ def test_model_digest_is_stored_at_install_and_computed_once_for_older_installs(
     (package.path / "model" / "config.json").write_text("{}", encoding="utf-8")  # a changed package
     argos._fingerprint.cache_clear()
     assert package.fingerprint() != digest
+
+
+# A LanguageTool that misbehaves: its health check, languages and check replies per mode.
+LANGUAGES = [{"name": "English (US)", "code": "en", "longCode": "en-US"}]
+MATCH = {
+    "message": "Possible typo",
+    "replacements": [{"value": "day"}],
+    "offset": 10_000,  # far outside any paragraph
+    "length": 4,
+    "context": {"text": "days", "offset": 0, "length": 4},
+    "rule": {"id": "X", "issueType": "misspelling", "category": {"id": "TYPOS"}},
+}
+CHECK_REPLIES: dict[str, tuple[int, bytes]] = {
+    "not-json": (200, b"<html><body>Service temporarily busy</body></html>"),
+    "not-utf8": (200, b'{"matches": [], "note": "caf\xe9"}'),
+    "no-matches": (200, json.dumps({"software": {"name": "LanguageTool"}}).encode()),
+    "bad-offset": (200, json.dumps({"matches": [MATCH]}).encode()),
+    "http-503": (503, b"Service Unavailable"),
+}
+
+
+class FakeLanguageTool(http.server.ThreadingHTTPServer):
+    """A server on 127.0.0.1 that answers as `mode` says (see CHECK_REPLIES; `hangs`: never answers
+    a check; `*-everywhere`: the health check too)."""
+
+    daemon_threads = True
+
+    def __init__(self, mode: str) -> None:
+        super().__init__(("127.0.0.1", 0), FakeHandler)
+        self.mode = mode
+        self.stopping = threading.Event()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/"
+
+
+class FakeHandler(http.server.BaseHTTPRequestHandler):
+    server: FakeLanguageTool
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def reply(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def answer(self, normal: tuple[int, bytes]) -> None:
+        mode = self.server.mode
+        if mode.startswith("hangs") and (mode.endswith("everywhere") or self.path.startswith("/v2/check")):
+            self.server.stopping.wait(30)
+        elif mode == "http-500-everywhere":
+            self.reply(500, b"Internal Server Error")
+        else:
+            self.reply(*normal)
+
+    def do_GET(self) -> None:
+        self.answer((200, json.dumps(LANGUAGES).encode()) if "languages" in self.path else (200, b"OK"))
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.answer(CHECK_REPLIES.get(self.server.mode, (200, b'{"matches": []}')))
+
+
+@pytest.fixture
+def fake_lt(request: pytest.FixtureRequest) -> Iterator[FakeLanguageTool]:
+    server = FakeLanguageTool(request.param)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.stopping.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def translated(tiny_packages: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed's segments and translations (the tiny packages), then earlier check-en outputs."""
+    base = tmp_path_factory.mktemp("translated")
+    packages = base / "packages"
+    for name in ("fi_en", "en_fi"):
+        argos.install_archive(tiny_packages[name], packages)
+    out = base / "out"
+    env = {**os.environ, "ARGOS_PACKAGES_DIR": str(packages), "PIPELINE_CACHE_DIR": str(base / "cache")}
+    proc = run_cli(
+        "run", str(SEED), "--out-dir", str(out), "--stage", "segment", "--stage", "translate", env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert any(json.loads(line)["status"] == "ok" for line in (out / "translations.jsonl").open())
+    for name in ("issues.en.jsonl", "cleaned.en.txt", "changes.en.jsonl"):
+        (out / name).write_text("earlier output\n", encoding="utf-8")
+    return out
+
+
+SEED = ROOT / "corpus" / "personal-vs-virtual-assistants.fi.txt"
+FAST = {"LT_REQUEST_TIMEOUT": "0.5", "LT_REQUEST_RETRIES": "1"}
+LT_CASES = [
+    pytest.param("not-json", FAST, ("a reply that is not JSON",), id="not-json"),
+    pytest.param("not-utf8", FAST, ("a reply that is not UTF-8",), id="not-utf8"),
+    pytest.param("no-matches", FAST, ("a reply without the field 'matches'",), id="no-matches"),
+    pytest.param(
+        "bad-offset", FAST, ("a match at offset 10000, length 4: outside the",), id="offset-out-of-range"
+    ),
+    pytest.param("http-503", FAST, ("HTTP 503 on each of 2 tries", "0 of"), id="http-5xx-on-checks"),
+    pytest.param(
+        "http-500-everywhere",
+        FAST,
+        ("no LanguageTool server answers there (HTTP Error 500",),
+        id="http-5xx-everywhere",
+    ),
+    pytest.param(
+        "hangs",
+        FAST,
+        ("stopped answering", "no answer within 0.5 s on each of 2 tries"),
+        id="never-answers-a-check",
+    ),
+    pytest.param("hangs-everywhere", FAST, ("no answer within 0.5 s",), id="never-answers"),
+    pytest.param(
+        "ok", {"LT_REQUEST_TIMEOUT": "soon"}, ("LT_REQUEST_TIMEOUT='soon'",), id="bad-timeout-setting"
+    ),
+    pytest.param(
+        "ok", {"LT_REQUEST_RETRIES": "100"}, ("LT_REQUEST_RETRIES='100'",), id="bad-retries-setting"
+    ),
+]
+
+
+@pytest.mark.parametrize(("fake_lt", "env", "fragments"), LT_CASES, indirect=["fake_lt"])
+def test_misbehaving_languagetool_ends_check_en_with_one_line(
+    fake_lt: FakeLanguageTool,
+    env: dict[str, str],
+    fragments: tuple[str, ...],
+    translated: Path,
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(translated, out)
+    before = snapshot(out)
+    started = time.monotonic()
+    proc = run_cli(
+        "run",
+        str(SEED),
+        "--out-dir",
+        str(out),
+        "--stage",
+        "check-en",
+        env={**os.environ, "LT_SERVER_URL": fake_lt.url, **env},
+    )
+    assert time.monotonic() - started < 30
+    assert proc.returncode == 1
+    url = "" if "setting" in str(fragments) or "=" in fragments[0] else fake_lt.url
+    assert_one_line_error(proc, "pipeline: error: ", url, *fragments)
+    assert snapshot(out) == before
 
 
 # --- items 8 and 9: output paths, malformed intermediate files, signals; long sentences --------------
