@@ -228,6 +228,7 @@ CHECK_REPLIES: dict[str, tuple[int, bytes]] = {
     "no-matches": (200, json.dumps({"software": {"name": "LanguageTool"}}).encode()),
     "bad-offset": (200, json.dumps({"matches": [MATCH]}).encode()),
     "http-503": (503, b"Service Unavailable"),
+    "http-413": (413, b"Error: text too long"),
 }
 
 
@@ -241,6 +242,7 @@ class FakeLanguageTool(http.server.ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), FakeHandler)
         self.mode = mode
         self.stopping = threading.Event()
+        self.checks = 0  # check requests answered
 
     @property
     def url(self) -> str:
@@ -273,6 +275,10 @@ class FakeHandler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.checks += 1  # (one client at a time)
+        if self.server.mode == "http-503-after-first" and self.server.checks > 1:
+            self.reply(503, b"Service Unavailable")
+            return
         self.answer(CHECK_REPLIES.get(self.server.mode, (200, b'{"matches": []}')))
 
 
@@ -367,6 +373,43 @@ def test_misbehaving_languagetool_ends_check_en_with_one_line(
     url = "" if "setting" in str(fragments) or "=" in fragments[0] else fake_lt.url
     assert_one_line_error(proc, "pipeline: error: ", url, *fragments)
     assert snapshot(out) == before
+
+
+@pytest.mark.parametrize(
+    ("fake_lt", "code", "fragments"),
+    [
+        # 5xx after a good answer: three paragraphs become internal-error issues, the fourth ends it.
+        pytest.param(
+            "http-503-after-first",
+            1,
+            ("HTTP 503 on each of 2 tries", "4 of 16 paragraphs were checked", "issues.en.jsonl.partial"),
+            id="http-5xx-mid-run",
+        ),
+        pytest.param("http-413", 0, (), id="http-4xx-is-an-issue-of-the-paragraph"),
+    ],
+    indirect=["fake_lt"],
+)
+def test_languagetool_failing_on_some_paragraphs(
+    fake_lt: FakeLanguageTool, code: int, fragments: tuple[str, ...], translated: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    shutil.copytree(translated, out)
+    before = snapshot(out)
+    env = {**os.environ, "LT_SERVER_URL": fake_lt.url, **FAST}
+    proc = run_cli("run", str(SEED), "--out-dir", str(out), "--stage", "check-en", env=env)
+    assert proc.returncode == code, proc.stderr
+    after = snapshot(out)
+    if code:
+        assert_one_line_error(proc, "pipeline: error: ", fake_lt.url, *fragments)
+        assert {k: after[k] for k in before} == before  # the outputs as they were, beside .partial files
+        partial = [json.loads(line) for line in after["issues.en.jsonl.partial"].decode().splitlines()]
+        assert [i["rule"] for i in partial] == ["languagetool:failed"] * 3
+    else:
+        issues = [json.loads(line) for line in after["issues.en.jsonl"].decode().splitlines()]
+        assert issues and {(i["category"], i["rule"]) for i in issues} == {
+            ("internal-error", "languagetool:failed")
+        }
+        assert "HTTP 413" in issues[0]["message"]
 
 
 # --- items 8 and 9: output paths, malformed intermediate files, signals; long sentences --------------
