@@ -3,9 +3,11 @@
 We use `argostranslate.package` for the index and for discovery, and never import
 `argostranslate.translate` (it imports stanza and torch). Argos's own `install_from_path` imports
 it and extracts any zip as it is, so installing is ours: the archive is checked (no absolute
-paths, no `..`, no links, the required files, the expected languages, every CRC), extracted into a
-staging directory beside the package directory and renamed into place, so a failed install leaves
-the package directory as it was.
+paths, no `..`, no links, the required files, the expected languages, its sizes against the limits
+below, every CRC), extracted into a staging directory beside the package directory (counting the
+bytes written, since a zip's declared sizes can lie) and renamed into place, so a failed install
+leaves the package directory as it was. The package's digest (the translation cache's model key) is
+computed there once and stored in the package, so a run does not read a 100 MB model to name it.
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ from typing import Any
 
 from packaging.version import InvalidVersion, Version
 
+from . import io
 from .errors import ModelError
+from .settings import env_float, env_size
 
 log = logging.getLogger(__name__)
 # Argos logs through its own logger; without a handler Python would print its errors raw.
@@ -42,6 +46,16 @@ EN_FI = ("en", "fi")
 PAIRS = (FI_EN, EN_FI)  # the packages the pipeline uses
 REQUIRED_FILES = ("metadata.json", "sentencepiece.model", "model/model.bin")
 INDEX_TIMEOUT = 60.0  # seconds per network request to the package index
+DIGEST_FILE = ".pipeline-digest.json"  # in the package directory: its digest and the files it covers
+# Archive limits. Real fi<->en packages are about 100 MB zipped and a few hundred MB unpacked; their
+# weights (int8) and SentencePiece models hardly compress (under 2:1 as a whole, at most about 11:1
+# for a member, the tiny test model's mostly-zero weights). 2 GiB and 20:1 leave room for bigger
+# models while a zip bomb (zeros compress about 1000:1) is refused before anything is unpacked.
+ENV_MAX_SIZE = "PIPELINE_MODEL_MAX_SIZE"
+ENV_MAX_RATIO = "PIPELINE_MODEL_MAX_RATIO"
+DEFAULT_MAX_SIZE = 2 << 30
+DEFAULT_MAX_RATIO = 20.0
+RATIO_FLOOR = 1 << 20  # the ratio applies from 1 MiB unpacked: smaller files cannot make a bomb
 
 
 def arrow(pair: tuple[str, str]) -> str:
@@ -88,17 +102,23 @@ class InstalledPackage:
         return (self.from_code, self.to_code)
 
     def fingerprint(self) -> str:
-        """A digest of the package's files: a changed model gets a new fingerprint (and cache key)."""
+        """A digest of the package's files: a changed model gets a new fingerprint (and cache key).
+
+        Read from the package's DIGEST_FILE when it still matches the files (names, sizes, times);
+        otherwise (a package installed before it was stored, or changed since) computed once and
+        stored there, or only computed when the directory is read-only."""
         return _fingerprint(self.path, _files_signature(self.path))
 
 
-def _files_signature(path: Path) -> tuple[tuple[str, int, int], ...]:
-    files = sorted(p for p in path.rglob("*") if p.is_file())
+Signature = tuple[tuple[str, int, int], ...]
+
+
+def _files_signature(path: Path) -> Signature:
+    files = sorted(p for p in path.rglob("*") if p.is_file() and p.name != DIGEST_FILE)
     return tuple((str(p.relative_to(path)), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
 
 
-@functools.lru_cache(maxsize=16)
-def _fingerprint(path: Path, signature: tuple[tuple[str, int, int], ...]) -> str:
+def _compute_digest(path: Path, signature: Signature) -> str:
     digest = hashlib.sha256()
     for rel, _size, _mtime in signature:
         digest.update(rel.encode() + b"\0")
@@ -106,6 +126,33 @@ def _fingerprint(path: Path, signature: tuple[tuple[str, int, int], ...]) -> str
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
     return digest.hexdigest()[:16]
+
+
+def _stored_digest(path: Path, signature: Signature) -> str | None:
+    """The digest in the package's DIGEST_FILE if it was computed over exactly these files."""
+    try:
+        stored = json.loads((path / DIGEST_FILE).read_text(encoding="utf-8"))
+        files = tuple((str(rel), int(size), int(mtime)) for rel, size, mtime in stored["files"])
+        digest = stored["digest"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return digest if files == signature and isinstance(digest, str) else None
+
+
+def _store_digest(path: Path) -> str:
+    """Compute the package's digest and store it in its DIGEST_FILE (best effort); the digest."""
+    signature = _files_signature(path)
+    digest = _compute_digest(path, signature)
+    try:
+        io.write_text(path / DIGEST_FILE, json.dumps({"digest": digest, "files": signature}) + "\n")
+    except OSError as exc:  # a read-only package directory: computed again by each process
+        log.debug("%s: cannot store the package digest: %s", path, exc)
+    return digest
+
+
+@functools.lru_cache(maxsize=16)
+def _fingerprint(path: Path, signature: Signature) -> str:
+    return _stored_digest(path, signature) or _store_digest(path)
 
 
 def _version_key(version: str) -> tuple[int, Version | str]:
@@ -186,7 +233,54 @@ def _package_root(path: Path, members: list[PurePosixPath]) -> str:
     return tops.pop()
 
 
-def read_archive(path: str | Path, expected: Collection[tuple[str, str]] = PAIRS) -> dict[str, Any]:
+def _size(n: float) -> str:
+    """`4.0 GiB`."""
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    raise AssertionError  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """How much an archive may unpack to, in all, and how much a member (or the whole) may compress."""
+
+    max_size: int = DEFAULT_MAX_SIZE
+    max_ratio: float = DEFAULT_MAX_RATIO
+
+    @classmethod
+    def from_env(cls) -> ArchiveLimits:
+        """The limits, from PIPELINE_MODEL_MAX_SIZE and PIPELINE_MODEL_MAX_RATIO where set."""
+        return cls(env_size(ENV_MAX_SIZE, DEFAULT_MAX_SIZE), env_float(ENV_MAX_RATIO, DEFAULT_MAX_RATIO))
+
+    def too_big(self, path: Path, size: int | None = None) -> ModelError:
+        """The error for an archive that unpacks to `size` bytes (None: found while unpacking)."""
+        amount = _size(size) if size is not None else "more than it declares"
+        return _bad(
+            path,
+            f"refused: the archive unpacks to {amount}, over the limit of "
+            f"{_size(self.max_size)} (set {ENV_MAX_SIZE} to allow more)",
+        )
+
+    def check(self, path: Path, infos: Sequence[zipfile.ZipInfo]) -> None:
+        """Refuse an archive whose declared sizes pass the limits (checked before anything is read)."""
+        total = sum(i.file_size for i in infos)
+        if total > self.max_size:
+            raise self.too_big(path, total)
+        parts = [(repr(i.filename), i.file_size, i.compress_size) for i in infos]
+        for what, unpacked, packed in [*parts, ("the archive", total, path.stat().st_size)]:
+            if unpacked > RATIO_FLOOR and unpacked > self.max_ratio * max(packed, 1):
+                raise _bad(
+                    path,
+                    f"refused: {what} unpacks to {_size(unpacked)} from {_size(packed)}, a compression "
+                    f"ratio over {self.max_ratio:g}:1 (a zip bomb?; set {ENV_MAX_RATIO} to allow more)",
+                )
+
+
+def read_archive(
+    path: str | Path, expected: Collection[tuple[str, str]] = PAIRS, limits: ArchiveLimits | None = None
+) -> dict[str, Any]:
     """Check an `.argosmodel` without extracting it; its metadata, or a ModelError naming the problem."""
     src = Path(path)
     if not src.is_file():
@@ -201,6 +295,7 @@ def read_archive(path: str | Path, expected: Collection[tuple[str, str]] = PAIRS
             missing = [f for f in REQUIRED_FILES if prefix + f not in names]
             if missing:
                 raise _bad(src, f"not an Argos package: missing {', '.join(missing)}")
+            (limits or ArchiveLimits.from_env()).check(src, infos)  # before testzip() unpacks it all
             bad_member = zf.testzip()
             if bad_member is not None:
                 raise _bad(src, f"corrupt archive: bad CRC in {bad_member}")
@@ -222,6 +317,25 @@ def read_archive(path: str | Path, expected: Collection[tuple[str, str]] = PAIRS
     return meta
 
 
+def _extract(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, out: Path, src: Path, limits: ArchiveLimits, *, budget: int
+) -> int:
+    """Unpack one member into `out`, counting bytes: more than it declared, or than `budget`, is refused."""
+    written = 0
+    with zf.open(info) as fin, out.open("wb") as fout:
+        while chunk := fin.read(1 << 20):
+            written += len(chunk)
+            if written > info.file_size:
+                raise _bad(
+                    src,
+                    f"refused: {info.filename!r} unpacks to more than the {info.file_size} bytes it declares",
+                )
+            if written > budget:
+                raise limits.too_big(src)
+            fout.write(chunk)
+    return written
+
+
 @contextlib.contextmanager
 def _install_lock(root: Path) -> Iterator[None]:
     """Serialise installs into one package directory (e.g. `make -j` or two shells)."""
@@ -238,7 +352,8 @@ def install_archive(
     A package already installed under the same directory name is replaced in one rename.
     """
     src = Path(path)
-    meta = read_archive(src, expected)
+    limits = ArchiveLimits.from_env()
+    meta = read_archive(src, expected, limits)
     root = directory or packages_dir()
     root.mkdir(parents=True, exist_ok=True)
     name = meta["_root"] or f"translate-{meta['from_code']}_{meta['to_code']}"
@@ -250,6 +365,7 @@ def install_archive(
         target_new.mkdir()
         try:
             with zipfile.ZipFile(src) as zf:
+                written = 0
                 for info in zf.infolist():
                     rel = info.filename[len(prefix) :]
                     if not rel:
@@ -259,8 +375,7 @@ def install_archive(
                         out.mkdir(parents=True, exist_ok=True)
                         continue
                     out.parent.mkdir(parents=True, exist_ok=True)
-                    with zf.open(info) as fin, out.open("wb") as fout:
-                        shutil.copyfileobj(fin, fout)
+                    written += _extract(zf, info, out, src, limits, budget=limits.max_size - written)
         except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
             raise _bad(src, f"corrupt archive: {exc}") from None
         except OSError as exc:
@@ -269,6 +384,7 @@ def install_archive(
             _argos("package").Package(target_new)  # Argos can read what we extracted
         except (OSError, ValueError) as exc:
             raise _bad(src, f"Argos cannot read the package: {exc}") from None
+        _store_digest(target_new)  # mtimes survive the rename below, so the stored digest stays valid
         with _install_lock(root):
             final = root / name
             old = staging / f"{name}.old"

@@ -252,7 +252,8 @@ def models_digest() -> str:
     root = argos.packages_dir()
     parts: list[object] = [root]
     if root.is_dir():
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        # A package's stored digest (written by its first run, for older installs) is not a change.
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != argos.DIGEST_FILE):
             stat = path.stat()
             parts += [path.relative_to(root), stat.st_size, stat.st_mtime_ns]
     return _digest(*parts)

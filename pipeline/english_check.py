@@ -23,7 +23,7 @@ from .languagetool.client import (
     pair_batches,
     paragraph_pieces,
 )
-from .languagetool.server import ServerDied, shared_server
+from .languagetool.server import ServerFailed, shared_server
 from .records import Issue
 from .translate import read_translations
 from .workspace import Workspace
@@ -126,8 +126,9 @@ def run(
 ) -> EnglishCheck:
     """check-en: check an English input with the run's shared server and write the outputs atomically.
 
-    If the server dies twice, what was finished is written next to each output with a `.partial`
-    suffix (the outputs themselves are left as they were), and ServerDied is raised.
+    If the server dies twice or fails otherwise (ServerFailed), what was finished (if anything) is
+    written next to each output with a `.partial` suffix (the outputs themselves are left as they
+    were), and the error is raised again with the input named.
     """
     doc, batches, cleaned_text = load_english(in_path)
     result = EnglishCheck()
@@ -135,11 +136,12 @@ def run(
         with shared_server() as server:
             try:
                 check_english(server, doc, batches, after_batch=after_batch, result=result)
-            except ServerDied as exc:
-                _write(outputs, result, cleaned_text(result), suffix=".partial")
-                where = outputs.issues or outputs.cleaned or outputs.changes
+            except ServerFailed as exc:
+                where = (outputs.issues or outputs.cleaned or outputs.changes) if exc.done else None
+                if where is not None:
+                    _write(outputs, result, cleaned_text(result), suffix=".partial")
                 kept = f"; results so far in {where}.partial" if where else ""
-                raise ServerDied(f"{in_path}: {exc}{kept}", done=exc.done) from None
+                raise type(exc)(f"{in_path}: {exc}{kept}", done=exc.done) from None
     _write(outputs, result, cleaned_text(result))
     return result
 

@@ -2,7 +2,8 @@
 
 Text is checked one paragraph per request (a batch of pieces joined by a space), which is much
 faster than one request per sentence (`make bench-languagetool`). A server of ours that dies
-during a run is restarted once and the run goes on; a second failure raises ServerDied.
+during a run is restarted once and the run goes on; a second failure raises ServerDied. A reply
+LanguageTool does not send (no `matches`, offsets outside the text) ends the run (ServerFailed).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from ..edits import apply_changes
 from ..errors import LanguageToolError
 from ..records import Change, Issue
-from .server import ENV_URL, LanguageToolServer, ServerDied
+from .server import ENV_URL, BadReply, LanguageToolServer, Rejected, ServerDied, ServerFailed, TimedOut
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,9 @@ SEVERITIES = {
 }
 MAX_SUGGESTIONS = 5  # kept per issue; at least 2, so "exactly one suggestion" still means one
 PIECE_SEPARATOR = " "  # pieces of one batch (the sentences of a paragraph) are joined with this
+# A healthy server's HTTP 5xx on one paragraph is taken for a text it cannot handle (an issue of that
+# paragraph) only after it has answered a check, and not more than this many paragraphs in a row.
+MAX_FAILED_IN_A_ROW = 3
 _BLOCK_ID = re.compile(r"^(.*:b\d+):s\d+$")
 
 
@@ -69,8 +73,14 @@ def match_issues(doc: str, pieces: Sequence[Piece], joined: str, matches: Iterab
         pos += len(piece.text) + len(PIECE_SEPARATOR)
     issues: list[Issue] = []
     for m in matches:
-        start = int(m.offset)
-        end = _python_end(joined, start, int(m.error_length))
+        start, length = m.offset, m.error_length
+        # (start counts code points, length UTF-16 units: start + length never exceeds the UTF-16 length)
+        valid = isinstance(start, int) and isinstance(length, int) and start >= 0 and length >= 0
+        if not valid or start + length > len(joined.encode("utf-16-le")) // 2:
+            raise BadReply(
+                f"a match at offset {start!r}, length {length!r}: outside the {len(joined)}-character text"
+            )
+        end = _python_end(joined, start, length)
         index = max(i for i, s in enumerate(starts) if s <= start) if starts else 0
         piece = pieces[index]
         local_start, local_end = start - starts[index], min(end - starts[index], len(piece.text))
@@ -103,10 +113,13 @@ def check_batches(
 ) -> Iterator[list[Issue]]:
     """Check each batch in one request; yield its issues. A dead server is restarted once per run.
 
-    A request that fails while the server stays healthy (a text it cannot handle) gives an
-    `internal-error` issue for that batch and the run goes on; a server that dies a second
-    time raises ServerDied, saying how many batches were done.
+    A request the server refuses (HTTP 4xx: a text it cannot handle) gives an `internal-error` issue
+    for that batch and the run goes on, and so does an HTTP 5xx of a healthy server that has answered
+    before (at most MAX_FAILED_IN_A_ROW in a row); a server that dies a second time raises
+    ServerDied, and a reply LanguageTool does not send or a server that fails from the start
+    ServerFailed, saying how many batches were done.
     """
+    failed_in_a_row = 0
     for number, batch in enumerate(batches):
         pieces = [p for p in batch if p.text.strip()]
         if not pieces:
@@ -115,14 +128,21 @@ def check_batches(
         joined = PIECE_SEPARATOR.join(p.text for p in pieces)
         issues: list[Issue] | None = None
         while issues is None:
+            done = f"{number} of {len(batches)} paragraphs were checked"
             try:
-                issues = match_issues(doc, pieces, joined, server.check(joined))
+                issues = _check_batch(server, doc, pieces, joined)
+                failed_in_a_row = 0
+            except BadReply as exc:
+                raise ServerFailed(f"{exc}; {done}", number) from None
+            except Rejected as exc:
+                issues = _failed_batch(doc, pieces[0], exc)
             except LanguageToolError as exc:
-                if server.alive():
-                    log.warning("%s: LanguageTool failed on %s: %s", doc, pieces[0].segment, exc)
-                    issues = [_crash_issue(doc, pieces[0], exc)]
+                if not isinstance(exc, TimedOut) and server.alive():
+                    failed_in_a_row += 1
+                    if server.checks_ok == 0 or failed_in_a_row > MAX_FAILED_IN_A_ROW:
+                        raise ServerFailed(f"{exc}; {done}", number) from None
+                    issues = _failed_batch(doc, pieces[0], exc)
                     break
-                done = f"{number} of {len(batches)} paragraphs were checked"
                 if not server.owned:  # not ours to restart
                     raise ServerDied(
                         f"{ENV_URL}: the server stopped answering ({exc}); {done}", number
@@ -140,6 +160,21 @@ def check_batches(
         if after_batch is not None:
             after_batch(number)
         yield issues
+
+
+def _check_batch(server: LanguageToolServer, doc: str, pieces: Sequence[Piece], joined: str) -> list[Issue]:
+    """The issues of one batch; BadReply (naming the server) when its matches do not fit the text."""
+    matches = server.check(joined)
+    try:
+        return match_issues(doc, pieces, joined, matches)
+    except BadReply as exc:
+        raise BadReply(f"LanguageTool server on {server.url}: {exc}") from None
+
+
+def _failed_batch(doc: str, piece: Piece, exc: Exception) -> list[Issue]:
+    """A batch LanguageTool failed on: one `internal-error` issue, and a warning."""
+    log.warning("%s: LanguageTool failed on %s: %s", doc, piece.segment, exc)
+    return [_crash_issue(doc, piece, exc)]
 
 
 def _crash_issue(doc: str, piece: Piece, exc: Exception) -> Issue:

@@ -8,7 +8,10 @@ server through language-tool-python, in its `remote_server` mode, which never do
 `LT_SERVER_URL` points the pipeline at a server that is already running instead.
 
 If our server dies during a run, the checker (client.py) restarts it once and the run goes on; a
-second failure ends the run with a clear error (ServerDied).
+second failure ends the run with a clear error (ServerDied). Every request has a time-out and a
+bounded number of tries (LT_REQUEST_TIMEOUT, LT_REQUEST_RETRIES), and a reply that is not what
+LanguageTool sends (not UTF-8 JSON, no `matches`) is a BadReply, so a misbehaving server ends a run
+in bounded time with one line instead of hanging it or filling the outputs with made-up issues.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import atexit
 import contextlib
 import functools
 import http.client
+import json
 import logging
 import os
 import shutil
@@ -34,6 +38,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import LanguageToolError
+from ..settings import env_float, env_int
 from .install import find_classpath
 
 if TYPE_CHECKING:
@@ -65,14 +70,42 @@ LOGBACK_XML = """<?xml version="1.0" encoding="UTF-8"?>
 </configuration>
 """
 DEFAULT_STARTUP_TIMEOUT = 180.0  # seconds: a cold JVM on a busy 2-core machine can be slow
+ENV_REQUEST_TIMEOUT = "LT_REQUEST_TIMEOUT"
+ENV_REQUEST_RETRIES = "LT_REQUEST_RETRIES"
+# A paragraph takes well under a second and a cold server's first check a few seconds; a minute
+# means a hung server. language-tool-python waits 300 s, twice.
+DEFAULT_REQUEST_TIMEOUT = 60.0
+DEFAULT_REQUEST_RETRIES = 1  # tries after the first, on a time-out, a refused connection or HTTP 5xx
+MAX_REQUEST_RETRIES = 5
+HEALTH_TIMEOUT = 10.0  # seconds for a health check (at most the request time-out)
 
 
-class ServerDied(LanguageToolError):
-    """The server stopped answering during a run and could not be brought back."""
+class ServerFailed(LanguageToolError):
+    """The server failed during a run in a way that ends it; `done` batches were finished before."""
 
     def __init__(self, message: str, done: int) -> None:
         super().__init__(message)
         self.done = done  # batches finished before the failure
+
+
+class ServerDied(ServerFailed):
+    """The server stopped answering during a run and could not be brought back."""
+
+
+class BadReply(LanguageToolError):
+    """The server answered with something LanguageTool does not send (the server is not trusted on)."""
+
+
+class NoAnswer(LanguageToolError):
+    """No usable answer after every try: time-outs, refused connections or HTTP 5xx."""
+
+
+class TimedOut(NoAnswer):
+    """No answer within the request time-out, on every try (a hung server: not asked again)."""
+
+
+class Rejected(LanguageToolError):
+    """The server refused this request (HTTP 4xx: a text too long, a bad parameter)."""
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -90,13 +123,16 @@ def _die_with_parent() -> None:
     libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def _get(url: str, timeout: float) -> bool:
-    """True when a GET of `url` answers 200."""
+def _health(url: str, timeout: float) -> str | None:
+    """None when a GET of `url` answers 200, else what went wrong."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
-            return int(response.status) == 200
-    except (OSError, ValueError):
-        return False
+            return None if int(response.status) == 200 else f"HTTP {response.status}"
+    except TimeoutError:
+        return f"no answer within {timeout:g} s"
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        reason = getattr(exc, "reason", None)
+        return f"no answer within {timeout:g} s" if isinstance(reason, TimeoutError) else str(exc)
 
 
 class LanguageToolServer:
@@ -121,10 +157,12 @@ class LanguageToolServer:
         self._url = url.rstrip("/") + "/" if url else ""
         self._classpath = classpath
         self.java = java
-        env_timeout = os.environ.get(ENV_STARTUP_TIMEOUT)
-        self.startup_timeout = startup_timeout or (
-            float(env_timeout) if env_timeout else DEFAULT_STARTUP_TIMEOUT
+        self.startup_timeout = startup_timeout or env_float(ENV_STARTUP_TIMEOUT, DEFAULT_STARTUP_TIMEOUT)
+        self.request_timeout = env_float(ENV_REQUEST_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, maximum=3600)
+        self.request_retries = env_int(
+            ENV_REQUEST_RETRIES, DEFAULT_REQUEST_RETRIES, maximum=MAX_REQUEST_RETRIES
         )
+        self.checks_ok = 0  # checks this server answered (the warm-up included)
         self.warm_up = warm_up
         self.pipeline_caching = pipeline_caching
         env_opts = os.environ.get(ENV_JAVA_OPTS)
@@ -164,8 +202,11 @@ class LanguageToolServer:
     def start(self) -> None:
         """Start the JVM and wait until it answers (or check that the existing server answers)."""
         if not self.owned:
-            if not _get(self._url + "v2/healthcheck", timeout=10):
-                raise LanguageToolError(f"{ENV_URL}={self._url}: no LanguageTool server answers there")
+            problem = _health(self._url + "v2/healthcheck", self.health_timeout)
+            if problem is not None:
+                raise LanguageToolError(
+                    f"{ENV_URL}={self._url}: no LanguageTool server answers there ({problem})"
+                )
             return
         if self.proc is not None:
             return
@@ -233,7 +274,7 @@ class LanguageToolServer:
                 raise LanguageToolError(
                     f"LanguageTool server exited with code {code} while starting: {self._log_tail()}"
                 )
-            if _get(self._url + "v2/healthcheck", timeout=2):
+            if _health(self._url + "v2/healthcheck", min(2.0, self.health_timeout)) is None:
                 self.startup_seconds = time.perf_counter() - t0
                 log.debug("LanguageTool up on %s after %.1f s", self._url, self.startup_seconds)
                 return
@@ -293,7 +334,12 @@ class LanguageToolServer:
         """True while the server answers its health check."""
         if self.owned and (self.proc is None or self.proc.poll() is not None):
             return False
-        return _get(self._url + "v2/healthcheck", timeout=10)
+        return _health(self._url + "v2/healthcheck", self.health_timeout) is None
+
+    @property
+    def health_timeout(self) -> float:
+        """Seconds a health check waits: HEALTH_TIMEOUT, or the request time-out if that is shorter."""
+        return min(HEALTH_TIMEOUT, self.request_timeout)
 
     def _install_signal_handler(self) -> None:
         """Turn SIGTERM into SystemExit while the JVM runs, so `with` blocks and atexit stop it."""
@@ -318,67 +364,138 @@ class LanguageToolServer:
         connections to it can wait 40 ms per request, so those get a connection per request.
         """
         if self._tool is None:
-            import language_tool_python  # noqa: PLC0415 - its import pulls in requests; only when checking
-
-            if self.owned:
-                self._tool = _keep_alive_client()(LANGUAGE, remote_server=self._url)
-            else:
-                self._tool = language_tool_python.LanguageTool(LANGUAGE, remote_server=self._url)
+            # (imported here: language-tool-python pulls in requests; only when checking)
+            cls: Any = _keep_alive_client() if self.owned else _bounded_client()
+            # The constructor asks the server for its languages: a first request, bounded as all are.
+            self._tool = cls(
+                LANGUAGE, remote_server=self._url, timeout=self.request_timeout, retries=self.request_retries
+            )
         return self._tool
 
     def check(self, text: str) -> list[Any]:
         """LanguageTool's matches for `text` (language_tool_python.Match objects)."""
         from language_tool_python.exceptions import LanguageToolError as ClientError  # noqa: PLC0415
 
+        where = f"LanguageTool server on {self._url}"
         try:
-            return list(self.tool().check(text))
+            matches = list(self.tool().check(text))
+        except (BadReply, TimedOut, NoAnswer, Rejected) as exc:
+            raise type(exc)(f"{where}: {exc}") from None
         except (ClientError, OSError) as exc:
-            raise LanguageToolError(f"LanguageTool server on {self._url}: {exc}") from exc
+            raise LanguageToolError(f"{where}: {exc}") from exc
+        except KeyError as exc:
+            raise BadReply(f"{where}: a reply without the field {exc}") from None
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise BadReply(f"{where}: a reply LanguageTool does not send ({exc})") from None
+        self.checks_ok += 1
+        return matches
+
+
+def _reply(response: Any, tries: int) -> Any:
+    """The JSON of a LanguageTool reply; NoAnswer for HTTP 5xx, Rejected for 4xx, BadReply otherwise."""
+    status = int(response.status_code)
+    body = response.content
+    if status >= 500:
+        raise NoAnswer(f"HTTP {status} on {_tries(tries)} ({_first_line(body)})")
+    if status >= 400:
+        raise Rejected(f"HTTP {status} ({_first_line(body)})")
+    try:
+        return json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BadReply(f"HTTP {status}: a reply that is not UTF-8 ({_first_line(body)})") from None
+    except json.JSONDecodeError as exc:
+        raise BadReply(f"HTTP {status}: a reply that is not JSON ({exc.msg}: {_first_line(body)})") from None
+
+
+def _first_line(body: bytes, limit: int = 80) -> str:
+    """The start of a reply's body, for messages: one line, printable."""
+    line = body.decode("utf-8", errors="replace").strip().split("\n", 1)[0]
+    line = "".join(c if c.isprintable() else "?" for c in line)
+    return repr(line[:limit] + ("…" if len(line) > limit else "")) if line else "empty body"
+
+
+def _tries(n: int) -> str:
+    return "1 try" if n == 1 else f"each of {n} tries"
 
 
 @functools.cache
-def _keep_alive_client() -> type[language_tool_python.LanguageTool]:
-    """language-tool-python's client class with one kept-alive HTTP connection (a requests Session).
+def _bounded_client() -> type[language_tool_python.LanguageTool]:
+    """language-tool-python's client with our time-out, tries and reply checks (a connection per request).
 
-    language-tool-python 3.x sends every request with `requests.post`, a new TCP connection (and a
-    new Session) each time. This subclass sends them on one Session, with the same retry and error
-    behaviour as its `_query_server`: two tries, then its LanguageToolError.
+    language-tool-python 3.x waits 300 s per request and tries twice, and reads any reply as
+    JSON without looking at its status; this subclass waits `timeout` seconds, tries `retries + 1`
+    times on a time-out, a refused connection or HTTP 5xx, and raises NoAnswer, Rejected or BadReply.
     """
     import language_tool_python  # noqa: PLC0415
     import requests  # noqa: PLC0415
-    from language_tool_python.exceptions import LanguageToolError as ClientError  # noqa: PLC0415
 
-    class KeepAliveLanguageTool(language_tool_python.LanguageTool):
-        _session: requests.Session | None = None
+    class BoundedLanguageTool(language_tool_python.LanguageTool):
+        def __init__(self, *args: Any, timeout: float, retries: int, **kwargs: Any) -> None:
+            self._timeout, self._retries = timeout, retries
+            super().__init__(*args, **kwargs)
+
+        def _send(self, method: str, url: str, params: dict[str, str] | None) -> requests.Response:
+            if method == "post":
+                return requests.post(url, data=params, timeout=self._timeout, proxies=self._proxies)
+            return requests.get(url, params=params, timeout=self._timeout, proxies=self._proxies)
 
         def _query_server(
             self,
             url: str,
             params: dict[str, str] | None = None,
-            num_tries: int = 2,
+            num_tries: int = 2,  # ours come from the constructor
             method: Literal["get", "post"] = "get",
         ) -> Any:
+            tries = self._retries + 1
+            failure: NoAnswer
+            for attempt in range(tries):
+                try:
+                    with self._send(method, url, params) as response:
+                        return _reply(response, tries)
+                except requests.Timeout:
+                    failure = TimedOut(f"no answer within {self._timeout:g} s on {_tries(tries)}")
+                except NoAnswer as exc:
+                    failure = exc
+                except (OSError, http.client.HTTPException) as exc:
+                    self._lost_connection()
+                    failure = NoAnswer(f"{exc} (on {_tries(tries)})")
+                if attempt + 1 < tries:
+                    time.sleep(min(1.0, 0.1 * 2**attempt))  # a short pause before trying again
+            raise failure
+
+        def _lost_connection(self) -> None:
+            """A dead server leaves a dead connection: the kept-alive client drops it."""
+
+    return BoundedLanguageTool
+
+
+@functools.cache
+def _keep_alive_client() -> type[language_tool_python.LanguageTool]:
+    """The bounded client (above) with one kept-alive HTTP connection (a requests Session).
+
+    language-tool-python 3.x sends every request with `requests.post`, a new TCP connection (and a
+    new Session) each time. This subclass sends them on one Session.
+    """
+    import requests  # noqa: PLC0415
+
+    base: Any = _bounded_client()
+
+    class KeepAliveLanguageTool(base):  # type: ignore[misc]
+        _session: requests.Session | None = None
+
+        def _send(self, method: str, url: str, params: dict[str, str] | None) -> requests.Response:
             if self._session is None:
                 self._session = requests.Session()
                 # Our server is on 127.0.0.1: no proxy from the environment applies (and looking
                 # them up in os.environ on every request cost more client time than parsing).
                 self._session.trust_env = False
-            for attempt in range(num_tries):
-                try:
-                    if method == "post":
-                        response = self._session.post(url, data=params, timeout=self._TIMEOUT)
-                    else:
-                        response = self._session.get(url, params=params, timeout=self._TIMEOUT)
-                    with response:
-                        try:
-                            return response.json()
-                        except ValueError as exc:
-                            raise ClientError(response.content.decode(errors="replace")) from exc
-                except (OSError, http.client.HTTPException) as exc:
-                    self._session.close()  # a dead server leaves a dead connection in the pool
-                    if attempt + 1 >= num_tries:
-                        raise ClientError(f"{self._url}: {exc}") from exc
-            return None
+            if method == "post":
+                return self._session.post(url, data=params, timeout=self._timeout)
+            return self._session.get(url, params=params, timeout=self._timeout)
+
+        def _lost_connection(self) -> None:
+            if self._session is not None:
+                self._session.close()
 
         def close(self) -> None:
             if self._session is not None:
