@@ -49,7 +49,12 @@ _WIDE_BOMS = (
 )
 # Without a mark, UTF-16 text in a Latin script has a zero high byte in most code units: at odd
 # offsets (little-endian) or even ones (big-endian), hardly ever at the other parity.
-_UTF16_MIN_ZERO_SHARE = 0.25
+_UTF16_MIN_ZERO_SHARE = 0.5
+
+
+def _control_count(text: str) -> int:
+    """How many characters of `text` are control characters no article has (NUL included)."""
+    return sum(1 for ch in text if ch in _CONTROL)
 
 
 def _wide_encoding(data: bytes) -> str | None:
@@ -68,10 +73,11 @@ def _wide_encoding(data: bytes) -> str | None:
     ):
         if zeros >= _UTF16_MIN_ZERO_SHARE * units and others * 10 <= zeros:
             try:
-                data.decode(codec)
+                text = data.decode(codec)
             except UnicodeDecodeError:
                 continue
-            return f"UTF-16 ({order}, no byte-order mark)"
+            if not _control_count(text) > _MAX_CONTROL_SHARE * len(text):  # else binary after all
+                return f"UTF-16 ({order}, no byte-order mark)"
     return None
 
 
@@ -98,7 +104,7 @@ def decode_text(data: bytes, path: str | Path) -> str:
     if text.startswith(BOM):
         text = text[1:]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    controls = sum(1 for ch in text if ch in _CONTROL)
+    controls = _control_count(text)
     if controls and controls > _MAX_CONTROL_SHARE * len(text):
         first = next(i for i, ch in enumerate(text) if ch in _CONTROL)
         raise InputError(
