@@ -200,14 +200,7 @@ def read_recheck(ws: Workspace, segments: Sequence[Segment], issues: Iterable[Is
     path = ws.path("recheck")
     if not path.exists():
         return None
-    cleaned_issues: list[Issue] = []
-    # An empty file is the normal re-check of a clean text: read_jsonl would warn about it.
-    rows = io.read_jsonl(path) if path.stat().st_size else []
-    for number, row in enumerate(rows, start=1):
-        try:
-            cleaned_issues.append(Issue.from_dict(row))
-        except TypeError:
-            raise InputError(path, f"row {number}: not an Issue record") from None
+    cleaned_issues = io.read_records(path, Issue)
     return recheck_summary(
         segments, issues, io.read_text(ws.path("cleaned"), warn_empty=False), cleaned_issues
     )
@@ -217,9 +210,11 @@ def run_stage(ws: Workspace) -> list[Change]:
     """The clean stage: segments.jsonl and issues.jsonl in (with glossary.tsv and <doc>.review.yaml
     beside the source); cleaned.fi.txt, changes.jsonl, review.jsonl and issues.cleaned.jsonl (the
     cleaned text checked again) out, each atomically."""
-    segments = [Segment.from_dict(r) for r in io.read_jsonl(ws.path("segments"))]
-    issues = [Issue.from_dict(r) for r in io.read_jsonl(ws.path("issues"))]
-    check_inputs(ws, segments, io.read_text(ws.source, warn_empty=False), {"issues": issues})
+    # Offsets checked against the source: the fixes are made at them.
+    text = io.read_text(ws.source)
+    segments = io.read_records(ws.path("segments"), Segment)
+    issues = io.read_records(ws.path("issues"), Issue)
+    check_inputs(ws, segments, text, {"issues": issues})
     result = clean_document(ws.source, segments, issues, ws.path("glossary"), ws.path("review"))
     # Checked before anything is written: a parser that fails leaves the old outputs as they were.
     _, cleaned_issues = recheck_text(ws.doc, result.text)

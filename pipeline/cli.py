@@ -26,7 +26,7 @@ from . import (
     stages,
     translate,
 )
-from .errors import PipelineError
+from .errors import PipelineError, Stopped, end_of_signal, install_stop_handler
 from .workspace import Workspace
 
 log = logging.getLogger("pipeline")
@@ -375,18 +375,20 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `pipeline` command and of `python -m pipeline`."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    _configure_logging(args.quiet, args.verbose)
+    restore = install_stop_handler()
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        _configure_logging(args.quiet, args.verbose)
         return int(args.func(args))
     except PipelineError as exc:
         log.error("%s", exc)
         return 1
-    except KeyboardInterrupt:
-        log.error("interrupted")
-        return 130
+    except (KeyboardInterrupt, Stopped) as exc:
+        return end_of_signal(exc)
     except BrokenPipeError:
         # The reader of stdout went away (`... | head`): not an error of ours.
         sys.stderr.close()
         return 0
+    finally:
+        restore()

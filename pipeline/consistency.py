@@ -22,24 +22,15 @@ RERUN = "run its earlier stages again"
 Spanned = Issue | Change | Translation
 
 
-def _span_text(record: Spanned) -> str:
-    """The document text a record says its span holds."""
-    if isinstance(record, Issue):
-        return record.text
-    if isinstance(record, Change):
-        return record.original
-    return record.source
-
-
-def _mismatch(path: Path, other: Path, row: int, what: str) -> InputError:
-    return InputError(path, f"made from another version of {other}: row {row}: {what}; {RERUN}")
+def _mismatch(path: Path, other: Path, line: int, what: str) -> InputError:
+    return InputError(path, f"made from another version of {other}: line {line}: {what}; {RERUN}")
 
 
 def check_segments(segments: Sequence[Segment], text: str, path: Path, source: Path) -> None:
     """Every segment of `path` is `text[start:end]` of the source file `source`."""
-    for row, seg in enumerate(segments, start=1):
+    for line, seg in enumerate(segments, start=1):
         if not 0 <= seg.start <= seg.end <= len(text) or text[seg.start : seg.end] != seg.text:
-            raise _mismatch(path, source, row, f"segment {seg.id} does not match the text at {seg.start}")
+            raise _mismatch(path, source, line, f"segment {seg.id} does not match the text at {seg.start}")
 
 
 def check_spans(
@@ -47,15 +38,15 @@ def check_spans(
 ) -> None:
     """Every record of `path` points into a segment of `segments_path`, and its span's text is there."""
     by_id = {s.id: s for s in segments}
-    for row, record in enumerate(records, start=1):
+    for line, record in enumerate(records, start=1):
         seg = by_id.get(record.segment)
         if seg is None:
-            raise _mismatch(path, segments_path, row, f"no segment {record.segment}")
+            raise _mismatch(path, segments_path, line, f"no segment {record.segment}")
         within = seg.start <= record.start <= record.end <= seg.end
         span = seg.text[record.start - seg.start : record.end - seg.start] if within else None
-        if span != _span_text(record):
+        if span != getattr(record, str(record.span_text_field)):
             raise _mismatch(
-                path, segments_path, row, f"its span {record.start}-{record.end} is not in segment {seg.id}"
+                path, segments_path, line, f"its span {record.start}-{record.end} is not in segment {seg.id}"
             )
 
 

@@ -120,11 +120,11 @@ def run_stage(ws: Workspace) -> list[AlignedSegment]:
     one) in; aligned.jsonl, .csv, .parquet, .tmx and .xlf out, all written atomically."""
     import pandas as pd  # noqa: PLC0415  (pandas takes a second to import: only this stage pays)
 
-    segments = [Segment.from_dict(r) for r in io.read_jsonl(ws.path("segments"))]
-    issues = [Issue.from_dict(r) for r in io.read_jsonl(ws.path("issues"))]
-    changes = [Change.from_dict(r) for r in io.read_jsonl(ws.path("changes"))]
+    segments = io.read_records(ws.path("segments"), Segment)
+    issues = io.read_records(ws.path("issues"), Issue)
+    changes = io.read_records(ws.path("changes"), Change)
     path = ws.optional("translations")
-    translations = [Translation.from_dict(r) for r in io.read_jsonl(path)] if path else []
+    translations = io.read_records(path, Translation) if path else []
     check_inputs(ws, segments, None, {"issues": issues, "changes": changes, "translations": translations})
     ref_path = ws.optional("reference")
     reference = reference_beads(segments, io.read_text(ref_path)) if ref_path else None

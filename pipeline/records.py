@@ -3,26 +3,152 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+import functools
+import json
+import types
+import typing
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any, ClassVar, Self
+
+from .errors import RecordError
 
 BLOCK_KINDS = ("title", "heading", "paragraph", "list-item")
 SEGMENT_KINDS = ("title", "heading", "paragraph-sentence", "list-item")
 
 
+# What a JSON value of each type is called in messages.
+_JSON_NAMES: dict[type, str] = {
+    bool: "true or false",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+    dict: "an object",
+}
+Convert = Callable[[Any, str], Any]
+
+
+def _json_name(value: Any) -> str:
+    """How a JSON value is named in a message: `a string ("5")`, `null`."""
+    if value is None:
+        return "null"
+    name = next((n for t, n in _JSON_NAMES.items() if isinstance(value, t)), type(value).__name__)
+    if isinstance(value, bool):
+        return json.dumps(value)
+    shown = json.dumps(value, ensure_ascii=False)
+    shown = shown if len(shown) <= 20 else shown[:17] + "..."
+    return f"{name} ({shown})" if isinstance(value, (int, float, str)) else name
+
+
+@functools.cache
+def _converter(hint: Any) -> Convert:
+    """A function that checks a JSON value against a field's type (and builds nested records);
+    a value of the wrong type is a RecordError naming the field."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (types.UnionType, typing.Union):
+        inner = [_converter(a) for a in args if a is not type(None)]
+        allows_none = type(None) in args
+
+        def union(value: Any, field: str) -> Any:
+            if value is None and allows_none:
+                return None
+            return inner[0](value, field) if len(inner) == 1 else value
+
+        return union
+    if isinstance(hint, type) and issubclass(hint, Record):
+        record_type = hint
+
+        def record(value: Any, field: str) -> Any:
+            if not isinstance(value, dict):
+                raise RecordError(field, f"expected an object, got {_json_name(value)}")
+            try:
+                return record_type.from_dict(value)
+            except RecordError as exc:
+                raise RecordError(f"{field}.{exc.field}", exc.problem) from None
+
+        return record
+    base = origin or hint
+    if base not in _JSON_NAMES:
+        return lambda value, field: value  # Any and the like: nothing to check
+    item = _converter(args[-1]) if args else None
+
+    def plain(value: Any, field: str) -> Any:
+        # bool is an int in Python, but not in a record; an integer is a fine float.
+        ok = isinstance(value, base) and not (base is not bool and isinstance(value, bool))
+        if not ok and not (base is float and isinstance(value, int) and not isinstance(value, bool)):
+            raise RecordError(field, f"expected {_JSON_NAMES[base]}, got {_json_name(value)}")
+        if item is not None and isinstance(value, list):
+            return [item(v, f"{field}[{i}]") for i, v in enumerate(value)]
+        if item is not None and isinstance(value, dict):
+            return {k: item(v, f"{field}.{k}") for k, v in value.items()}
+        return value
+
+    return plain
+
+
 class Record:
     """Mixin: a dataclass record that converts to and from a plain dict."""
+
+    # The field that holds the text of the record's `start`:`end` span of the document, if any.
+    span_text_field: ClassVar[str | None] = None
 
     def to_dict(self) -> dict[str, Any]:
         """The record as a JSON-ready dict, fields in declaration order."""
         return dataclasses.asdict(self)  # type: ignore[call-overload, no-any-return]
 
     @classmethod
+    def _fields(cls) -> list[tuple[str, bool, Convert]]:
+        """(name, required, converter) of each field, in declaration order (worked out once a class)."""
+        fields = _FIELDS.get(cls)
+        if fields is None:
+            hints = typing.get_type_hints(cls)
+            fields = _FIELDS[cls] = [
+                (
+                    f.name,
+                    f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+                    _converter(hints[f.name]),
+                )
+                for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            ]
+        return fields
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Self:
-        """Build the record from a dict, ignoring keys it does not know."""
-        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        return cls(**{k: v for k, v in data.items() if k in names})
+        """Build the record from a dict, ignoring keys it does not know.
+
+        A missing field, a value of the wrong type or offsets that cannot hold the span's text
+        raise RecordError naming the field (nested records and lists included: `words[3].head`).
+        """
+        values: dict[str, Any] = {}
+        for name, required, convert in cls._fields():
+            if name in data:
+                values[name] = convert(data[name], name)
+            elif required:
+                raise RecordError(name, "missing")
+        record = cls(**values)
+        problem = record.span_problem()
+        if problem is not None:
+            raise RecordError(*problem)
+        return record
+
+    def span_problem(self) -> tuple[str, str] | None:
+        """(field, problem) when the record's offsets are negative, reversed or of another length
+        than its text; None when fine."""
+        if self.span_text_field is None:
+            return None
+        start, end, text = self.start, self.end, getattr(self, self.span_text_field)  # type: ignore[attr-defined]
+        if start < 0 or end < start:
+            return "start", f"offsets {start}..{end} out of range"
+        if end - start != len(text):
+            return (
+                "end",
+                f"offsets {start}..{end} do not hold the {len(text)} characters of {self.span_text_field!r}",
+            )
+        return None
+
+
+_FIELDS: dict[type[Record], list[tuple[str, bool, Convert]]] = {}
 
 
 @dataclass(frozen=True)
@@ -42,6 +168,8 @@ class Segment(Record):
     `text == document_text[start:end]` always; `heading` is the text of the heading the
     segment sits under (None before the first heading), `heading_block` its block index.
     """
+
+    span_text_field: ClassVar[str | None] = "text"
 
     id: str
     doc: str
@@ -69,6 +197,8 @@ class Issue(Record):
 
     `severity` is error (certainly wrong), warning (probably wrong) or info (worth a look).
     """
+
+    span_text_field: ClassVar[str | None] = "text"
 
     doc: str
     segment: str
@@ -129,11 +259,6 @@ class Recheck(Record):
     before: CheckCounts
     after: CheckCounts
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Recheck:
-        """Build the summary from its JSON form (the two counts are dicts there)."""
-        return cls(CheckCounts.from_dict(data["before"]), CheckCounts.from_dict(data["after"]))
-
     def line(self) -> str:
         """One line for the report and the publisher's copy:
         `After cleaning: 12 of 31 segments still have errors or warnings (before: 30)`."""
@@ -164,6 +289,8 @@ class Translation(Record):
     per output token (end token included); `chrf` is sacrebleu's chrF (0-100) of `roundtrip`
     against `source`. `model` and `roundtrip_model` name the packages (`translate-fi_en 1.9`).
     """
+
+    span_text_field: ClassVar[str | None] = "source"
 
     doc: str
     segment: str
@@ -204,6 +331,8 @@ TRIAGE_PUBLISH, TRIAGE_REVIEW, TRIAGE_REJECT = "publish", "review", "reject"
 @dataclass(frozen=True)
 class Change(Record):
     """One fix: the span of the original text, what replaces it, and the issue it comes from."""
+
+    span_text_field: ClassVar[str | None] = "original"
 
     id: str
     doc: str
@@ -278,11 +407,6 @@ class ParsedSegment(Record):
 
     segment: str
     words: list[Word]
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ParsedSegment:
-        """Build the parse from its JSON form (the words are dicts there)."""
-        return cls(data["segment"], [Word.from_dict(w) for w in data["words"]])
 
     def head(self, word: Word) -> Word | None:
         """The head of `word` (None for a root)."""

@@ -23,7 +23,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from io import StringIO
 from pathlib import Path
-from typing import TypeVar
 
 import jinja2
 
@@ -43,7 +42,6 @@ from .records import (
     Change,
     Issue,
     Recheck,
-    Record,
     Segment,
     Translation,
 )
@@ -75,7 +73,6 @@ _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 # Words, runs of white space and single other characters: the units of the word-level diff.
 _TOKEN = re.compile(r"\w+|\s+|[^\w\s]")
 EXACT_DIFF_TOKENS = 2000  # above this, the word diff uses difflib's autojunk (see word_diff)
-R = TypeVar("R", bound=Record)
 
 
 # --- the model -----------------------------------------------------------------------------------------
@@ -580,18 +577,6 @@ def render_report(model: ReportModel) -> str:
 # --- files ---------------------------------------------------------------------------------------------
 
 
-def read_records(path: Path, cls: type[R]) -> list[R]:
-    """The records of a JSONL file; a row without the fields `cls` needs is an error naming the line."""
-    records = []
-    for number, row in enumerate(io.read_jsonl(path), start=1):
-        try:
-            records.append(cls.from_dict(row))
-        except TypeError as exc:
-            problem = str(exc).split(") ", 1)[-1] if ") " in str(exc) else str(exc)
-            raise InputError(path, f"row {number}: not a {cls.__name__} record ({problem})") from None
-    return records
-
-
 def read_csv_rows(path: Path) -> list[list[str]]:
     """The rows of a CSV file (UTF-8, strict reading)."""
     try:
@@ -604,29 +589,25 @@ def load_inputs(ws: Workspace) -> ReportInputs:
     """A document's outputs: segments, issues and changes are required; the others are optional
     (without issues.cleaned.jsonl, from an older pipeline, the report says nothing of a re-check)."""
 
-    def records(path: Path, cls: type[R]) -> list[R]:
-        # An empty JSONL file is a normal output (no English issues): no "empty file" warning.
-        return [] if path.is_file() and path.stat().st_size == 0 else read_records(path, cls)
-
     issues_en = ws.optional("issues-en")
     translations = ws.optional("translations")
     aligned = ws.optional("aligned")
     comparison = ws.optional("comparison")
     review_path = ws.optional("review-log")
-    segments = read_records(ws.path("segments"), Segment)
-    issues = read_records(ws.path("issues"), Issue)
-    changes = records(ws.path("changes"), Change)
-    translated = read_records(translations, Translation) if translations else []
+    segments = io.read_records(ws.path("segments"), Segment)
+    issues = io.read_records(ws.path("issues"), Issue)
+    changes = io.read_records(ws.path("changes"), Change)
+    translated = io.read_records(translations, Translation) if translations else []
     check_inputs(ws, segments, None, {"issues": issues, "changes": changes, "translations": translated})
     return ReportInputs(
         segments=segments,
         issues=issues,
         changes=changes,
         translations=translated,
-        issues_en=records(issues_en, Issue) if issues_en else None,
-        aligned=read_records(aligned, AlignedSegment) if aligned else [],
+        issues_en=io.read_records(issues_en, Issue) if issues_en else None,
+        aligned=io.read_records(aligned, AlignedSegment) if aligned else [],
         comparison=read_csv_rows(comparison) if comparison else None,
-        review=records(review_path, Decision) if review_path else [],
+        review=io.read_records(review_path, Decision) if review_path else [],
         recheck=read_recheck(ws, segments, issues),
     )
 

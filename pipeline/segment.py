@@ -376,7 +376,7 @@ def segment_file(path: str | Path) -> list[Segment]:
 def load_segments(path: str | Path) -> list[Segment]:
     """Segments from a segments JSONL file, or a text file segmented on the fly."""
     if str(path).endswith(".jsonl"):
-        return [Segment.from_dict(row) for row in io.read_jsonl(path)]
+        return io.read_records(path, Segment)
     return segment_file(path)
 
 

@@ -388,8 +388,7 @@ def read_translations(path: str | Path) -> tuple[dict[str, str], str | None]:
         return {}, SKIPPED_NOT_RUN
     texts: dict[str, str] = {}
     skipped: str | None = None
-    for row in io.read_jsonl(path):
-        record = Translation.from_dict(row)
+    for record in io.read_records(path, Translation):
         if record.status == TRANSLATION_OK and record.text is not None:
             texts[record.segment] = record.text
         elif skipped is None:

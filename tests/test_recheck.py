@@ -176,7 +176,7 @@ def test_missing_recheck_is_none(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "problem"),
-    [('{"doc": "doc"}\n', "row 1: not an Issue record"), ("not json\n", "line 1: not valid JSON")],
+    [('{"doc": "doc"}\n', "line 1: field 'segment': missing"), ("not json\n", "line 1: not valid JSON")],
 )
 def test_bad_recheck_file_is_one_clear_error(tmp_path: Path, content: str, problem: str) -> None:
     (tmp_path / "cleaned.fi.txt").write_text("Kissa.\n", encoding="utf-8")

@@ -534,11 +534,15 @@ def test_skipped_translations_and_empty_english_issues(tmp_path: Path) -> None:
     [
         ("issues.jsonl", '{"doc": "doc"\n', "issues.jsonl: line 1: not valid JSON"),
         ("segments.jsonl", "[1, 2]\n", "segments.jsonl: line 1: expected a JSON object"),
-        ("changes.jsonl", '{"id": "x"}\n', "changes.jsonl: row 1: not a Change record"),
-        ("translations.jsonl", '{"segment": "x"}\n', "translations.jsonl: row 1: not a Translation record"),
-        ("aligned.jsonl", b"\xff\xfe", "aligned.jsonl: not valid UTF-8"),
+        ("changes.jsonl", '{"id": "x"}\n', "changes.jsonl: line 1: field 'doc': missing"),
+        ("translations.jsonl", '{"segment": "x"}\n', "translations.jsonl: line 1: field 'doc': missing"),
+        ("aligned.jsonl", b"caf\xe9", "aligned.jsonl: not valid UTF-8"),
         ("comparison.csv", '"a,b\n', "comparison.csv: not valid CSV"),
-        ("issues.cleaned.jsonl", '{"doc": "doc"}\n', "issues.cleaned.jsonl: row 1: not an Issue record"),
+        (
+            "issues.cleaned.jsonl",
+            '{"doc": "doc"}\n',
+            "issues.cleaned.jsonl: line 1: field 'segment': missing",
+        ),
     ],
 )
 def test_bad_input_is_one_clear_error(tmp_path: Path, name: str, content: str | bytes, problem: str) -> None:
