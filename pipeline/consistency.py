@@ -36,15 +36,20 @@ def check_segments(segments: Sequence[Segment], text: str, path: Path, source: P
 def check_spans(
     records: Iterable[Spanned], segments: Sequence[Segment], path: Path, segments_path: Path
 ) -> None:
-    """Every record of `path` points into a segment of `segments_path`, and its span's text is there."""
+    """Every record of `path` points into a segment of `segments_path`, and its span's text is there
+    (where the span reaches past the segment, as a removed segment's change takes the space after
+    it, the part inside the segment)."""
     by_id = {s.id: s for s in segments}
     for line, record in enumerate(records, start=1):
         seg = by_id.get(record.segment)
         if seg is None:
             raise _mismatch(path, segments_path, line, f"no segment {record.segment}")
-        within = seg.start <= record.start <= record.end <= seg.end
-        span = seg.text[record.start - seg.start : record.end - seg.start] if within else None
-        if span != getattr(record, str(record.span_text_field)):
+        lo, hi = max(record.start, seg.start), min(record.end, seg.end)
+        text: str = getattr(record, str(record.span_text_field))
+        if (
+            lo > hi
+            or text[lo - record.start : hi - record.start] != seg.text[lo - seg.start : hi - seg.start]
+        ):
             raise _mismatch(
                 path, segments_path, line, f"its span {record.start}-{record.end} is not in segment {seg.id}"
             )

@@ -3,6 +3,12 @@
 One row per Finnish segment: its cleaned text, its retranslation and round trip with their scores,
 issue counts, the English reference where `<doc>.en.txt` is beside the corpus file (aligned with
 align.reference_beads) and the triage decision; written as JSONL, CSV, Parquet, TMX and XLIFF.
+
+A segment the reviewer removed or replaced (`<doc>.review.yaml`) keeps its row, so the dataset
+still joins with segments.jsonl by id, but its retranslation, made of the original Finnish, is
+dropped and `translation_status` says why (records.EN_REMOVED, records.EN_STALE_REPLACED); a
+removed segment is left out of the TMX and XLIFF. Columns do not change, so the files of documents
+without a review file stay as they were.
 """
 
 from __future__ import annotations
@@ -15,11 +21,54 @@ from . import io, triage
 from .align import reference_beads
 from .consistency import check_inputs
 from .edits import cleaned_segment
-from .records import SKIPPED_NOT_RUN, TRANSLATION_OK, AlignedSegment, Change, Issue, Segment, Translation
+from .records import (
+    EN_REMOVED,
+    EN_STALE_REPLACED,
+    REASON_REMOVED,
+    REASON_REPLACED,
+    REVIEWER_REMOVE,
+    REVIEWER_REPLACE,
+    SKIPPED_NOT_RUN,
+    TRANSLATION_OK,
+    TRIAGE_REJECT,
+    TRIAGE_REVIEW,
+    AlignedSegment,
+    Change,
+    Issue,
+    Segment,
+    Translation,
+)
 from .workspace import Workspace
 
 INPUTS = ("segments", "issues", "changes", "translations", "reference", "triage")
 OUTPUTS = ("aligned", "aligned-csv", "aligned-parquet", "aligned-tmx", "aligned-xliff")
+
+# The reviewer's decisions on whole segments (the others accept or reject a single fix).
+SEGMENT_DECISIONS = (REVIEWER_REMOVE, REVIEWER_REPLACE)
+# The triage of a segment the reviewer removed or replaced, by the status of its English: the
+# scores and issue counts are of the original Finnish, so they do not decide.
+REVIEWED_TRIAGE = {
+    EN_REMOVED: (TRIAGE_REJECT, REASON_REMOVED),
+    EN_STALE_REPLACED: (TRIAGE_REVIEW, REASON_REPLACED),
+}
+# Why a replaced segment keeps the reference's English in the TMX and XLIFF.
+REFERENCE_KEPT = (
+    f"{EN_STALE_REPLACED}; the English is the reference's, which does not depend on the Finnish wording"
+)
+# The TMX property (user-defined types start with "x-") that marks a unit whose Finnish the reviewer wrote.
+TMX_REVIEWER_PROP = "x-reviewer-decision"
+# Why a replaced segment without a reference has no English in the XLIFF.
+RETRANSLATION_DROPPED = f"{EN_STALE_REPLACED}; the retranslation was made of the old text"
+
+
+def english_status(seg: Segment, t: Translation | None, reviewed: Change | None) -> str:
+    """The status of a segment's retranslation: the translate stage's, unless the reviewer removed
+    the segment or replaced its text (a replacement with the very text translated keeps it)."""
+    if reviewed is not None and reviewed.decision == REVIEWER_REMOVE:
+        return EN_REMOVED
+    if reviewed is not None and reviewed.replacement != (t.source if t else seg.text):
+        return EN_STALE_REPLACED
+    return t.status if t else SKIPPED_NOT_RUN
 
 
 def build_dataset(
@@ -35,8 +84,11 @@ def build_dataset(
         counts.setdefault(issue.segment, {}).setdefault(issue.severity, 0)
         counts[issue.segment][issue.severity] += 1
     fixed: dict[str, int] = {}
+    reviewed: dict[str, Change] = {}
     for change in changes:
-        if change.applied:
+        if change.applied and change.decision in SEGMENT_DECISIONS:
+            reviewed[change.segment] = change  # not a fix: the reviewer's own text, or none
+        elif change.applied:
             fixed[change.segment] = fixed.get(change.segment, 0) + 1
     by_segment = {t.segment: t for t in translations}
     reference = reference or {}
@@ -44,7 +96,8 @@ def build_dataset(
     for seg in segments:
         c = counts.get(seg.id, {})
         t = by_segment.get(seg.id)
-        ok = t is not None and t.status == TRANSLATION_OK
+        status = english_status(seg, t, reviewed.get(seg.id))
+        ok = t is not None and status == TRANSLATION_OK
         # An error a safe fix removed is no longer open (a fix may also answer a warning: never below 0).
         open_errors = max(0, c.get("error", 0) - fixed.get(seg.id, 0))
         scores = triage.Scores(
@@ -54,6 +107,9 @@ def build_dataset(
             chrf=t.chrf if ok and t else None,
         )
         decision, reasons = triage.decide(scores)
+        if status in REVIEWED_TRIAGE:
+            decision, reason = REVIEWED_TRIAGE[status]
+            reasons = [reason]
         ref = reference.get(seg.id)
         rows.append(
             AlignedSegment(
@@ -62,9 +118,10 @@ def build_dataset(
                 block=seg.block,
                 kind=seg.kind,
                 fi=seg.text,
-                fi_clean=cleaned_segment(seg, changes),
+                # A removal reaches into the whitespace around the segment: not a change inside it.
+                fi_clean="" if status == EN_REMOVED else cleaned_segment(seg, changes),
                 en=t.text if ok and t else None,
-                translation_status=t.status if t else SKIPPED_NOT_RUN,
+                translation_status=status,
                 logprob=scores.logprob,
                 roundtrip=t.roundtrip if ok and t else None,
                 chrf=scores.chrf,
@@ -86,6 +143,14 @@ def _english(row: AlignedSegment) -> str | None:
     return row.en_reference or row.en
 
 
+def _mark_tmx(unit: Any, decision: str) -> None:
+    """The reviewer's decision on a unit's Finnish as a TMX 1.4 `<prop type="x-reviewer-decision">`
+    (after the unit's notes, before its tuvs, as the DTD orders them)."""
+    prop = unit.xmlelement.makeelement(unit.namespaced("prop"), {"type": TMX_REVIEWER_PROP})
+    prop.text = decision
+    unit.xmlelement.insert(unit.xmlelement.index(unit.xmlelement.find(unit.namespaced("tuv"))), prop)
+
+
 def to_tmx(rows: Sequence[AlignedSegment]) -> bytes:
     """A TMX 1.4 translation memory (translate-toolkit) of the cleaned Finnish and its English."""
     from translate.storage import tmx  # noqa: PLC0415  (only this stage needs translate-toolkit)
@@ -93,25 +158,37 @@ def to_tmx(rows: Sequence[AlignedSegment]) -> bytes:
     store: Any = tmx.tmxfile(sourcelanguage="fi")  # translate-toolkit is only partly typed
     for row in rows:
         english = _english(row)
-        if english:
+        if english and row.translation_status != EN_REMOVED:
             unit = store.addsourceunit(row.fi_clean)
             unit.settarget(english, "en")
             unit.addnote(f"{row.segment}: {row.decision}", origin="pipeline")
+            if row.translation_status == EN_STALE_REPLACED:  # only a reference's English is left
+                unit.addnote(REFERENCE_KEPT)
+                _mark_tmx(unit, REVIEWER_REPLACE)
     return bytes(store)
 
 
 def to_xliff(rows: Sequence[AlignedSegment]) -> bytes:
-    """An XLIFF 1.1 file (translate-toolkit): every segment, with its English where there is one."""
+    """An XLIFF 1.1 file (translate-toolkit): every segment the reviewer did not remove, with its
+    English where there is one."""
     from translate.storage import xliff  # noqa: PLC0415
 
     store: Any = xliff.xlifffile(sourcelanguage="fi", targetlanguage="en")
     for row in rows:
+        if row.translation_status == EN_REMOVED:
+            continue
         unit = store.addsourceunit(row.fi_clean)
         unit.setid(row.segment)
         english = _english(row)
         if english:
             unit.target = english
         unit.addnote(f"triage: {row.decision}" + (f" ({'; '.join(row.reasons)})" if row.reasons else ""))
+        if row.translation_status == EN_STALE_REPLACED and english:
+            unit.addnote(REFERENCE_KEPT)
+        elif row.translation_status == EN_STALE_REPLACED:
+            unit.settarget("")  # an empty <target> to carry the state
+            unit.set_state_n(unit.S_NEEDS_TRANSLATION)
+            unit.addnote(RETRANSLATION_DROPPED)
     return bytes(store)
 
 

@@ -278,6 +278,11 @@ SKIPPED_NO_EN_FI = "skipped: no en→fi model (run make models)"
 SKIPPED_NO_TRANSLATION = "skipped: no fi→en translation"
 SKIPPED_DISABLED = "skipped: round trip disabled"
 SKIPPED_NOT_RUN = "skipped: the translate stage has not run"  # there is no translations.jsonl
+# The English of a segment the reviewer removed or replaced (`<doc>.review.yaml`), in the align
+# stage's `translation_status`: the retranslation was made of the original Finnish, so it does not
+# belong to the reviewer's text (issue 13, item 4).
+EN_REMOVED = "removed: the reviewer removed the segment"
+EN_STALE_REPLACED = "stale: the reviewer replaced the Finnish"
 
 
 @dataclass(frozen=True)
@@ -326,6 +331,10 @@ REVIEWER_REPLACE, REVIEWER_REMOVE = "replace", "remove"
 REVIEW_APPLIED, REVIEW_STALE, REVIEW_CONFLICT = "applied", "stale", "conflict"
 # Triage decisions of the align stage, in order of severity.
 TRIAGE_PUBLISH, TRIAGE_REVIEW, TRIAGE_REJECT = "publish", "review", "reject"
+# The triage reasons of a segment the reviewer removed (never published) or replaced with new text
+# (reviewed: nothing scores the new text, and its English is still to be made).
+REASON_REMOVED = "removed by the reviewer"
+REASON_REPLACED = "replaced by the reviewer: no retranslation of the new text"
 
 
 @dataclass(frozen=True)
