@@ -65,7 +65,23 @@ CASES = [
     ),
     # numerals: a cardinal in the nominative takes the partitive
     ("Hän julkaisi kaksi albumi.", [("numeral-partitive", "albumi", "albumia")]),
+    # time adverbials: a year before its number in the essive, a weekday in the essive, a month in
+    # the inessive; "asti" after the year wants the illative
+    ("Hän palasi vuosi 1984 kotiin.", [("case-government", "vuosi", "vuonna")]),
+    ("Hän asui siellä vuosi 2002 asti.", [("case-government", "vuosi", "vuoteen")]),
+    ("Yhtiö tiedotti asiasta keskiviikko.", [("case-government", "keskiviikko", "keskiviikkona")]),
+    ("Hänet erotettiin heinäkuu.", [("case-government", "heinäkuu", "heinäkuussa")]),
+    # a modifier that carries an oblique case decides, whatever the model says
+    ("Tieto löytyy kiinalaisesta teksti.", [("modifier-agreement", "teksti", "tekstistä")]),
+    ("Hän teki sen eräässä tilanne.", [("modifier-agreement", "tilanne", "tilanteessa")]),
+    # a transitive verb's nominative noun is a misplaced object before it is a place
+    ("Me käsittelemme tämä asia tänään.", [("object-case", "tämä asia", "tätä asiaa")]),
     # clean controls: correct Finnish gives nothing
+    ("Hän palasi vuonna 1984 kotiin.", []),
+    ("Vuosi 1984 oli hyvä.", []),  # a subject keeps its nominative
+    ("Keskiviikko on viikon paras päivä.", []),
+    ("Tieto löytyy kiinalaisesta tekstistä.", []),
+    ("Me käsittelemme tätä asiaa tänään.", []),
     ("Hän osallistui eilen kokoukseen.", []),
     ("Asia selvisi koneen avulla.", []),
     ("Hän ei ostanut autoa.", []),

@@ -487,6 +487,23 @@ GENITIVE_POSTPOSITIONS = frozenset(
 # Quantifiers that agree with the noun after them ("kaikille käyttäjät"); demonstratives are often
 # adverbials of their own ("näissä sijoittajat laittoivat").
 QUANTIFYING_DETERMINERS = frozenset("kaikki jokainen useat monet muu sama".split())
+# Time adverbials: a weekday is in the essive ("keskiviikkona"), a month in the inessive
+# ("heinäkuussa"), a year before its number in the essive ("vuonna 1984"); "asti"/"saakka" after it
+# want the illative ("vuoteen 2002 asti"), "lähtien"/"alkaen" the elative ("vuodesta 2002 lähtien").
+WEEKDAYS = frozenset("maanantai tiistai keskiviikko torstai perjantai lauantai sunnuntai".split())
+MONTHS = frozenset(
+    "tammikuu helmikuu maaliskuu huhtikuu toukokuu kesäkuu heinäkuu elokuu syyskuu lokakuu "
+    "marraskuu joulukuu".split()
+)
+UNTIL = frozenset({"asti", "saakka"})
+SINCE = frozenset({"lähtien", "alkaen"})
+# Relations of a nominative that is no adverbial: subjects, predicates, names in apposition.
+NOT_ADVERBIAL = frozenset({"nsubj", "nsubj:cop", "root", "appos", "conj", "flat", "flat:name", "compound:nn"})
+# Cases the case model may prefer for a noun the parser calls an object whose verb takes objects far
+# more often than the case: a nominative noun after a transitive verb is mostly a misplaced object.
+LOCAL_CASES = frozenset({"Ine", "Ela", "Ill", "Ade", "Abl", "All"})
+# The model's local case is kept over the object's case above this probability.
+LOCAL_SURE = 0.5
 
 
 def _negated_existential(parsed: ParsedSegment, w: Word) -> bool:
@@ -520,6 +537,34 @@ def _adjacent_modifier(parsed: ParsedSegment, noun: Word) -> Word | None:
         return None
     readings = _voikko_cases(m.text)
     return m if readings and {c for c, _ in readings} == {m.case} else None
+
+
+def _time_case(parsed: ParsedSegment, w: Word) -> str | None:
+    """The case of a time adverbial left in the nominative: a weekday, a month, or "vuosi" before a
+    year ("palasi vuosi 1984" → "vuonna"); None for other words and for a modified one ("tämä
+    vuosi": the modifier's case decides)."""
+    lemma = base_form(w).lower()
+    nxt = parsed.words[w.i + 1] if w.i + 1 < len(parsed.words) else None
+    year = lemma == "vuosi" and nxt is not None and nxt.text.isdigit() and 3 <= len(nxt.text) <= 4
+    if not (year or lemma in WEEKDAYS or lemma in MONTHS):
+        return None
+    if any(c.i < w.i and c.deprel in AGREEING | {"nmod:poss", "case"} for c in parsed.children(w)):
+        return None
+    after = parsed.words[w.i + (2 if year else 1)] if w.i + (2 if year else 1) < len(parsed.words) else None
+    later = after.text.lower() if after is not None else ""
+    if later in UNTIL:
+        return "Ill"
+    if later in SINCE:
+        return "Ela"
+    return "Ine" if lemma in MONTHS else "Ess"
+
+
+def _takes_objects(verb: Word, case: str) -> bool:
+    """The lexicon has seen the verb with objects, and with them at least twice as often as with
+    adverbials in `case`."""
+    objects = sum(valency.governed(verb.lemma, verb.upos, ("obj",)).values())
+    local = valency.governed(verb.lemma, verb.upos, ("obl",)).get(case, 0)
+    return objects >= MIN_COUNT and objects >= 2 * local
 
 
 def _governing_numeral(word: Word) -> bool:
@@ -608,16 +653,34 @@ class CaseModelChecker(SyntaxChecker):
                         confident=True,
                     )
                     continue
+            time = _time_case(parsed, w)
             probs = model.probabilities(casemodel.features(parsed, w))
-            if probs["Nom"] >= FLAG_BELOW:
+            # A modifier in another case carries the case the translation meant ("pienessä kaupunki");
+            # a plural one may head the phrase instead ("yksi parhaista virtuaalitoimisto"): not sure.
+            # The parser may leave such a modifier unattached ("kiinalaisesta teksti"). A singular one
+            # decides whatever the model says; a plural one only where the model doubts the nominative.
+            modifier = next((m for m in parsed.children(w) if _carries_case(m, w)), None)
+            modifier = modifier or _adjacent_modifier(parsed, w)
+            decided = modifier is not None and modifier.number != "Plur"
+            # A time word is an adverbial unless the parser makes it a subject ("Vuosi 1984 oli hyvä").
+            decided = decided or (time is not None and w.deprel not in NOT_ADVERBIAL)
+            if probs["Nom"] >= FLAG_BELOW and not decided:
                 continue
             case = max((c for c in probs if c != "Nom"), key=probs.__getitem__)
             sure = probs[case] >= SURE_ABOVE
-            # A modifier in another case carries the case the translation meant ("pienessä kaupunki");
-            # a plural one may head the phrase instead ("yksi parhaista virtuaalitoimisto"): not sure.
-            modifier = next((m for m in parsed.children(w) if _carries_case(m, w)), None)
+            if (
+                object_of is not None
+                and case in LOCAL_CASES
+                and probs[case] < LOCAL_SURE
+                and _takes_objects(object_of, case)
+            ):
+                # "käsittelemme tämä asia": the verb takes objects, the model's place is a guess.
+                case = max(("Par", "Gen"), key=probs.__getitem__)
+                sure = False
             number = "Sing"
-            if modifier is not None and modifier.case:
+            if time is not None:
+                case, sure = time, True
+            elif modifier is not None and modifier.case:
                 case, number = modifier.case, modifier.number or "Sing"
                 sure = number == "Sing"
             if object_of is not None:
@@ -626,6 +689,9 @@ class CaseModelChecker(SyntaxChecker):
                 # hyödynnetään"): reported, never applied.
                 sure = sure and not _nominative_object_allowed(parsed, object_of)
             rule, category, message = self._kind(parsed, w, case)
+            if time is not None:
+                rule, category = "case-government", "case"
+                message = "Ajanilmaus “{text}” on nominatiivissa: tarvitaan {case}."
             yield Finding(
                 [w] if rule == "modifier-agreement" else _phrase(parsed, w),
                 case,
