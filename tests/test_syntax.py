@@ -245,3 +245,20 @@ def test_syntax_fix_wins_over_adjacent_agreement_on_the_same_span() -> None:
         ("genitive-subject", True),
         ("adjective-noun-agreement", False),
     ]
+
+
+def test_lemmatiser_shares_the_voikko_cache() -> None:
+    """The model's lemmatiser reads Voikko through the process-wide cache, with the lemmas of a fresh
+    Voikko, and may edit the analyses it gets without spoiling the cache."""
+    from pipeline.finnish import voikko  # noqa: PLC0415
+
+    lemmatizer = parse.nlp().get_pipe("lemmatizer")
+    text = "Kivelä siirtyi akateemiseen maailmaan vuonna 1984 Kaakkois-Suomesta."
+    cached = [t.lemma_ for t in parse.nlp()(text)]
+    shared, lemmatizer.voikko = lemmatizer.voikko, voikko()
+    try:
+        fresh = [t.lemma_ for t in parse.nlp()(text)]
+    finally:
+        lemmatizer.voikko = shared
+    assert cached == fresh
+    assert [t.lemma_ for t in parse.nlp()(text)] == fresh
