@@ -74,6 +74,8 @@ CASES = [
     # a modifier that carries an oblique case decides, whatever the model says
     ("Tieto löytyy kiinalaisesta teksti.", [("modifier-agreement", "teksti", "tekstistä")]),
     ("Hän teki sen eräässä tilanne.", [("modifier-agreement", "tilanne", "tilanteessa")]),
+    # ... also before a name, where a bare nominative noun would be a title
+    ("Tuohon aika Marcelle jätettiin usein yksin.", [("modifier-agreement", "aika", "aikaan")]),
     # a transitive verb's nominative noun is a misplaced object before it is a place
     ("Me käsittelemme tämä asia tänään.", [("object-case", "tämä asia", "tätä asiaa")]),
     # clean controls: correct Finnish gives nothing
@@ -82,6 +84,7 @@ CASES = [
     ("Keskiviikko on viikon paras päivä.", []),
     ("Tieto löytyy kiinalaisesta tekstistä.", []),
     ("Me käsittelemme tätä asiaa tänään.", []),
+    ("Tuohon aikaan Marcelle jätettiin usein yksin.", []),
     ("Hän osallistui eilen kokoukseen.", []),
     ("Asia selvisi koneen avulla.", []),
     ("Hän ei ostanut autoa.", []),

@@ -539,6 +539,26 @@ def _adjacent_modifier(parsed: ParsedSegment, noun: Word) -> Word | None:
     return m if readings and {c for c, _ in readings} == {m.case} else None
 
 
+def _case_modifier(parsed: ParsedSegment, noun: Word) -> Word | None:
+    """A modifier before the noun that carries an oblique case: attached to it, or right before it
+    and left unattached by the parser ("kiinalaisesta teksti")."""
+    attached = next((m for m in parsed.children(noun) if _carries_case(m, noun)), None)
+    return attached or _adjacent_modifier(parsed, noun)
+
+
+def _modified_title(parsed: ParsedSegment, w: Word) -> bool:
+    """A nominative noun before a name, which `candidate` takes for a title ("kuvanveistäjä
+    Pygmalionista"), whose singular modifier in an oblique case says it is no title ("tuohon aika
+    Marcelle", "johtavaan golfturnaus Pohjois-Koreassa")."""
+    nxt = parsed.words[w.i + 1] if w.i + 1 < len(parsed.words) else None
+    if nxt is None or nxt.upos != "PROPN" or w.text.isupper() or w.text.endswith("-"):
+        return False
+    if nxt.text.startswith(("-", "–")) or not (w.upos in NOUNS and _nominative(w) and not _is_name(w)):
+        return False
+    modifier = _case_modifier(parsed, w)
+    return modifier is not None and modifier.number != "Plur"
+
+
 def _time_case(parsed: ParsedSegment, w: Word) -> str | None:
     """The case of a time adverbial left in the nominative: a weekday, a month, or "vuosi" before a
     year ("palasi vuosi 1984" → "vuonna"); None for other words and for a modified one ("tämä
@@ -597,7 +617,7 @@ class CaseModelChecker(SyntaxChecker):
         """The nominative nouns the model doubts."""
         model = casemodel.model()
         for w in parsed.words:
-            if not candidate(parsed, w):
+            if not candidate(parsed, w) and not _modified_title(parsed, w):
                 continue
             numeral = next((c for c in parsed.children(w) if c.i < w.i and _governing_numeral(c)), None)
             if numeral is not None:
@@ -659,8 +679,7 @@ class CaseModelChecker(SyntaxChecker):
             # a plural one may head the phrase instead ("yksi parhaista virtuaalitoimisto"): not sure.
             # The parser may leave such a modifier unattached ("kiinalaisesta teksti"). A singular one
             # decides whatever the model says; a plural one only where the model doubts the nominative.
-            modifier = next((m for m in parsed.children(w) if _carries_case(m, w)), None)
-            modifier = modifier or _adjacent_modifier(parsed, w)
+            modifier = _case_modifier(parsed, w)
             decided = modifier is not None and modifier.number != "Plur"
             # A time word is an adverbial unless the parser makes it a subject ("Vuosi 1984 oli hyvä").
             decided = decided or (time is not None and w.deprel not in NOT_ADVERBIAL)
