@@ -74,6 +74,8 @@ CASES = [
     # a modifier that carries an oblique case decides, whatever the model says
     ("Tieto löytyy kiinalaisesta teksti.", [("modifier-agreement", "teksti", "tekstistä")]),
     ("Hän teki sen eräässä tilanne.", [("modifier-agreement", "tilanne", "tilanteessa")]),
+    # ... also under negation, where an object would be partitive
+    ("Hän ei halunnut hakea kolmannelle kausi.", [(ANY, "kausi", "kaudelle")]),
     # ... also before a name, where a bare nominative noun would be a title
     ("Tuohon aika Marcelle jätettiin usein yksin.", [("modifier-agreement", "aika", "aikaan")]),
     # a transitive verb's nominative noun is a misplaced object before it is a place

@@ -653,7 +653,15 @@ class CaseModelChecker(SyntaxChecker):
             object_of = (
                 verb if w.deprel == "obj" and verb is not None and verb.upos in ("VERB", "AUX") else None
             )
-            if object_of is not None:
+            # A modifier in another case carries the case the translation meant ("pienessä kaupunki");
+            # a plural one may head the phrase instead ("yksi parhaista virtuaalitoimisto"): not sure.
+            # The parser may leave such a modifier unattached ("kiinalaisesta teksti"). A singular one
+            # decides whatever the model says; a plural one only where the model doubts the nominative.
+            modifier = _case_modifier(parsed, w)
+            decided = modifier is not None and modifier.number != "Plur"
+            if object_of is not None and not (decided and modifier is not None and modifier.case != "Par"):
+                # (A noun with a modifier in a place case is no object: "ei halunnut hakea
+                # kolmannelle kausi".)
                 negated = _clause_negated(parsed, object_of)
                 quantified = any(
                     c.lemma.lower() in QUANTIFIERS for c in [*parsed.children(w), *parsed.children(object_of)]
@@ -675,12 +683,6 @@ class CaseModelChecker(SyntaxChecker):
                     continue
             time = _time_case(parsed, w)
             probs = model.probabilities(casemodel.features(parsed, w))
-            # A modifier in another case carries the case the translation meant ("pienessä kaupunki");
-            # a plural one may head the phrase instead ("yksi parhaista virtuaalitoimisto"): not sure.
-            # The parser may leave such a modifier unattached ("kiinalaisesta teksti"). A singular one
-            # decides whatever the model says; a plural one only where the model doubts the nominative.
-            modifier = _case_modifier(parsed, w)
-            decided = modifier is not None and modifier.number != "Plur"
             # A time word is an adverbial unless the parser makes it a subject ("Vuosi 1984 oli hyvä").
             decided = decided or (time is not None and w.deprel not in NOT_ADVERBIAL)
             if probs["Nom"] >= FLAG_BELOW and not decided:
