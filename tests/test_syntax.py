@@ -80,7 +80,11 @@ CASES = [
     ("Tuohon aika Marcelle jätettiin usein yksin.", [("modifier-agreement", "aika", "aikaan")]),
     # a transitive verb's nominative noun is a misplaced object before it is a place
     ("Me käsittelemme tämä asia tänään.", [("object-case", "tämä asia", "tätä asiaa")]),
+    # a second nominative "subject" after a verb that has its subject: the object left nominative
+    ("Komitea kannatti komission ehdotus.", [("object-case", "ehdotus", "ehdotusta")]),
     # clean controls: correct Finnish gives nothing
+    ("Komitea kannatti komission ehdotusta.", []),
+    ("Eilen tuli kesä.", []),
     ("Hän palasi vuonna 1984 kotiin.", []),
     ("Vuosi 1984 oli hyvä.", []),  # a subject keeps its nominative
     ("Keskiviikko on viikon paras päivä.", []),

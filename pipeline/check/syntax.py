@@ -559,6 +559,30 @@ def _modified_title(parsed: ParsedSegment, w: Word) -> bool:
     return modifier is not None and modifier.number != "Plur"
 
 
+def _second_subject(parsed: ParsedSegment, w: Word) -> bool:
+    """A nominative the parser calls the subject of an active finite verb before it, when the verb
+    has a nominative subject before it already (a noun or a personal pronoun, not coordinated)."""
+    verb = parsed.head(w)
+    if w.relation != "nsubj" or verb is None or verb.upos != "VERB" or w.i < verb.i:
+        return False
+    f = verb.feats
+    if f.get("VerbForm") != "Fin" or f.get("Voice") != "Act" or verb.lemma in NECESSIVE_VERBS:
+        return False
+    if any(c.relation in ("cop", "aux") or c.deprel == "obj" for c in parsed.children(verb)):
+        return False
+    return any(
+        c.i < verb.i and c.relation == "nsubj" and c.case == "Nom" and c.upos in NOUNS | {"PRON"}
+        for c in parsed.children(verb)
+    )
+
+
+def _singular_object_case(verb: Word) -> str:
+    """The partitive for a verb the lexicon has seen mostly with partitive objects, else the
+    genitive (the total object of an active clause)."""
+    counts = valency.governed(verb.lemma, verb.upos, ("obj",))
+    return "Par" if counts.get("Par", 0) >= counts.get("Gen", 0) + counts.get("Nom", 0) else "Gen"
+
+
 def _time_case(parsed: ParsedSegment, w: Word) -> str | None:
     """The case of a time adverbial left in the nominative: a weekday, a month, or "vuosi" before a
     year ("palasi vuosi 1984" → "vuonna"); None for other words and for a modified one ("tämä
@@ -659,6 +683,20 @@ class CaseModelChecker(SyntaxChecker):
             # decides whatever the model says; a plural one only where the model doubts the nominative.
             modifier = _case_modifier(parsed, w)
             decided = modifier is not None and modifier.number != "Plur"
+            if not decided and _second_subject(parsed, w):
+                # "komitea kannatti komission ehdotus": the verb has its subject already; the
+                # nominative after it is the object the parser could not read as one.
+                assert verb is not None
+                yield Finding(
+                    _phrase(parsed, w),
+                    _singular_object_case(verb),
+                    "Sing",
+                    rule="object-case",
+                    category="case",
+                    message="“{text}” on verbin toinen subjekti: objekti on {case}ssa.",
+                    confident=False,
+                )
+                continue
             if object_of is not None and not (decided and modifier is not None and modifier.case != "Par"):
                 # (A noun with a modifier in a place case is no object: "ei halunnut hakea
                 # kolmannelle kausi".)
