@@ -65,7 +65,32 @@ CASES = [
     ),
     # numerals: a cardinal in the nominative takes the partitive
     ("Hän julkaisi kaksi albumi.", [("numeral-partitive", "albumi", "albumia")]),
+    # time adverbials: a year before its number in the essive, a weekday in the essive, a month in
+    # the inessive; "asti" after the year wants the illative
+    ("Hän palasi vuosi 1984 kotiin.", [("case-government", "vuosi", "vuonna")]),
+    ("Hän asui siellä vuosi 2002 asti.", [("case-government", "vuosi", "vuoteen")]),
+    ("Yhtiö tiedotti asiasta keskiviikko.", [("case-government", "keskiviikko", "keskiviikkona")]),
+    ("Hänet erotettiin heinäkuu.", [("case-government", "heinäkuu", "heinäkuussa")]),
+    # a modifier that carries an oblique case decides, whatever the model says
+    ("Tieto löytyy kiinalaisesta teksti.", [("modifier-agreement", "teksti", "tekstistä")]),
+    ("Hän teki sen eräässä tilanne.", [("modifier-agreement", "tilanne", "tilanteessa")]),
+    # ... also under negation, where an object would be partitive
+    ("Hän ei halunnut hakea kolmannelle kausi.", [(ANY, "kausi", "kaudelle")]),
+    # ... also before a name, where a bare nominative noun would be a title
+    ("Tuohon aika Marcelle jätettiin usein yksin.", [("modifier-agreement", "aika", "aikaan")]),
+    # a transitive verb's nominative noun is a misplaced object before it is a place
+    ("Me käsittelemme tämä asia tänään.", [("object-case", "tämä asia", "tätä asiaa")]),
+    # a second nominative "subject" after a verb that has its subject: the object left nominative
+    ("Komitea kannatti komission ehdotus.", [("object-case", "ehdotus", "ehdotusta")]),
     # clean controls: correct Finnish gives nothing
+    ("Komitea kannatti komission ehdotusta.", []),
+    ("Eilen tuli kesä.", []),
+    ("Hän palasi vuonna 1984 kotiin.", []),
+    ("Vuosi 1984 oli hyvä.", []),  # a subject keeps its nominative
+    ("Keskiviikko on viikon paras päivä.", []),
+    ("Tieto löytyy kiinalaisesta tekstistä.", []),
+    ("Me käsittelemme tätä asiaa tänään.", []),
+    ("Tuohon aikaan Marcelle jätettiin usein yksin.", []),
     ("Hän osallistui eilen kokoukseen.", []),
     ("Asia selvisi koneen avulla.", []),
     ("Hän ei ostanut autoa.", []),
@@ -229,3 +254,20 @@ def test_syntax_fix_wins_over_adjacent_agreement_on_the_same_span() -> None:
         ("genitive-subject", True),
         ("adjective-noun-agreement", False),
     ]
+
+
+def test_lemmatiser_shares_the_voikko_cache() -> None:
+    """The model's lemmatiser reads Voikko through the process-wide cache, with the lemmas of a fresh
+    Voikko, and may edit the analyses it gets without spoiling the cache."""
+    from pipeline.finnish import voikko  # noqa: PLC0415
+
+    lemmatizer = parse.nlp().get_pipe("lemmatizer")
+    text = "Kivelä siirtyi akateemiseen maailmaan vuonna 1984 Kaakkois-Suomesta."
+    cached = [t.lemma_ for t in parse.nlp()(text)]
+    shared, lemmatizer.voikko = lemmatizer.voikko, voikko()
+    try:
+        fresh = [t.lemma_ for t in parse.nlp()(text)]
+    finally:
+        lemmatizer.voikko = shared
+    assert cached == fresh
+    assert [t.lemma_ for t in parse.nlp()(text)] == fresh

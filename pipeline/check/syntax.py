@@ -487,6 +487,23 @@ GENITIVE_POSTPOSITIONS = frozenset(
 # Quantifiers that agree with the noun after them ("kaikille käyttäjät"); demonstratives are often
 # adverbials of their own ("näissä sijoittajat laittoivat").
 QUANTIFYING_DETERMINERS = frozenset("kaikki jokainen useat monet muu sama".split())
+# Time adverbials: a weekday is in the essive ("keskiviikkona"), a month in the inessive
+# ("heinäkuussa"), a year before its number in the essive ("vuonna 1984"); "asti"/"saakka" after it
+# want the illative ("vuoteen 2002 asti"), "lähtien"/"alkaen" the elative ("vuodesta 2002 lähtien").
+WEEKDAYS = frozenset("maanantai tiistai keskiviikko torstai perjantai lauantai sunnuntai".split())
+MONTHS = frozenset(
+    "tammikuu helmikuu maaliskuu huhtikuu toukokuu kesäkuu heinäkuu elokuu syyskuu lokakuu "
+    "marraskuu joulukuu".split()
+)
+UNTIL = frozenset({"asti", "saakka"})
+SINCE = frozenset({"lähtien", "alkaen"})
+# Relations of a nominative that is no adverbial: subjects, predicates, names in apposition.
+NOT_ADVERBIAL = frozenset({"nsubj", "nsubj:cop", "root", "appos", "conj", "flat", "flat:name", "compound:nn"})
+# Cases the case model may prefer for a noun the parser calls an object whose verb takes objects far
+# more often than the case: a nominative noun after a transitive verb is mostly a misplaced object.
+LOCAL_CASES = frozenset({"Ine", "Ela", "Ill", "Ade", "Abl", "All"})
+# The model's local case is kept over the object's case above this probability.
+LOCAL_SURE = 0.5
 
 
 def _negated_existential(parsed: ParsedSegment, w: Word) -> bool:
@@ -522,6 +539,78 @@ def _adjacent_modifier(parsed: ParsedSegment, noun: Word) -> Word | None:
     return m if readings and {c for c, _ in readings} == {m.case} else None
 
 
+def _case_modifier(parsed: ParsedSegment, noun: Word) -> Word | None:
+    """A modifier before the noun that carries an oblique case: attached to it, or right before it
+    and left unattached by the parser ("kiinalaisesta teksti")."""
+    attached = next((m for m in parsed.children(noun) if _carries_case(m, noun)), None)
+    return attached or _adjacent_modifier(parsed, noun)
+
+
+def _modified_title(parsed: ParsedSegment, w: Word) -> bool:
+    """A nominative noun before a name, which `candidate` takes for a title ("kuvanveistäjä
+    Pygmalionista"), whose singular modifier in an oblique case says it is no title ("tuohon aika
+    Marcelle", "johtavaan golfturnaus Pohjois-Koreassa")."""
+    nxt = parsed.words[w.i + 1] if w.i + 1 < len(parsed.words) else None
+    if nxt is None or nxt.upos != "PROPN" or w.text.isupper() or w.text.endswith("-"):
+        return False
+    if nxt.text.startswith(("-", "–")) or not (w.upos in NOUNS and _nominative(w) and not _is_name(w)):
+        return False
+    modifier = _case_modifier(parsed, w)
+    return modifier is not None and modifier.number != "Plur"
+
+
+def _second_subject(parsed: ParsedSegment, w: Word) -> bool:
+    """A nominative the parser calls the subject of an active finite verb before it, when the verb
+    has a nominative subject before it already (a noun or a personal pronoun, not coordinated)."""
+    verb = parsed.head(w)
+    if w.relation != "nsubj" or verb is None or verb.upos != "VERB" or w.i < verb.i:
+        return False
+    f = verb.feats
+    if f.get("VerbForm") != "Fin" or f.get("Voice") != "Act" or verb.lemma in NECESSIVE_VERBS:
+        return False
+    if any(c.relation in ("cop", "aux") or c.deprel == "obj" for c in parsed.children(verb)):
+        return False
+    return any(
+        c.i < verb.i and c.relation == "nsubj" and c.case == "Nom" and c.upos in NOUNS | {"PRON"}
+        for c in parsed.children(verb)
+    )
+
+
+def _singular_object_case(verb: Word) -> str:
+    """The partitive for a verb the lexicon has seen mostly with partitive objects, else the
+    genitive (the total object of an active clause)."""
+    counts = valency.governed(verb.lemma, verb.upos, ("obj",))
+    return "Par" if counts.get("Par", 0) >= counts.get("Gen", 0) + counts.get("Nom", 0) else "Gen"
+
+
+def _time_case(parsed: ParsedSegment, w: Word) -> str | None:
+    """The case of a time adverbial left in the nominative: a weekday, a month, or "vuosi" before a
+    year ("palasi vuosi 1984" → "vuonna"); None for other words and for a modified one ("tämä
+    vuosi": the modifier's case decides)."""
+    lemma = base_form(w).lower()
+    nxt = parsed.words[w.i + 1] if w.i + 1 < len(parsed.words) else None
+    year = lemma == "vuosi" and nxt is not None and nxt.text.isdigit() and 3 <= len(nxt.text) <= 4
+    if not (year or lemma in WEEKDAYS or lemma in MONTHS):
+        return None
+    if any(c.i < w.i and c.deprel in AGREEING | {"nmod:poss", "case"} for c in parsed.children(w)):
+        return None
+    after = parsed.words[w.i + (2 if year else 1)] if w.i + (2 if year else 1) < len(parsed.words) else None
+    later = after.text.lower() if after is not None else ""
+    if later in UNTIL:
+        return "Ill"
+    if later in SINCE:
+        return "Ela"
+    return "Ine" if lemma in MONTHS else "Ess"
+
+
+def _takes_objects(verb: Word, case: str) -> bool:
+    """The lexicon has seen the verb with objects, and with them at least twice as often as with
+    adverbials in `case`."""
+    objects = sum(valency.governed(verb.lemma, verb.upos, ("obj",)).values())
+    local = valency.governed(verb.lemma, verb.upos, ("obl",)).get(case, 0)
+    return objects >= MIN_COUNT and objects >= 2 * local
+
+
 def _governing_numeral(word: Word) -> bool:
     """A cardinal numeral other than "yksi" in the nominative, as a noun's modifier: it governs the
     partitive ("kaksi albumia"); the written-out numbers Voikko knows."""
@@ -552,7 +641,7 @@ class CaseModelChecker(SyntaxChecker):
         """The nominative nouns the model doubts."""
         model = casemodel.model()
         for w in parsed.words:
-            if not candidate(parsed, w):
+            if not candidate(parsed, w) and not _modified_title(parsed, w):
                 continue
             numeral = next((c for c in parsed.children(w) if c.i < w.i and _governing_numeral(c)), None)
             if numeral is not None:
@@ -588,7 +677,29 @@ class CaseModelChecker(SyntaxChecker):
             object_of = (
                 verb if w.deprel == "obj" and verb is not None and verb.upos in ("VERB", "AUX") else None
             )
-            if object_of is not None:
+            # A modifier in another case carries the case the translation meant ("pienessä kaupunki");
+            # a plural one may head the phrase instead ("yksi parhaista virtuaalitoimisto"): not sure.
+            # The parser may leave such a modifier unattached ("kiinalaisesta teksti"). A singular one
+            # decides whatever the model says; a plural one only where the model doubts the nominative.
+            modifier = _case_modifier(parsed, w)
+            decided = modifier is not None and modifier.number != "Plur"
+            if not decided and _second_subject(parsed, w):
+                # "komitea kannatti komission ehdotus": the verb has its subject already; the
+                # nominative after it is the object the parser could not read as one.
+                assert verb is not None
+                yield Finding(
+                    _phrase(parsed, w),
+                    _singular_object_case(verb),
+                    "Sing",
+                    rule="object-case",
+                    category="case",
+                    message="“{text}” on verbin toinen subjekti: objekti on {case}ssa.",
+                    confident=False,
+                )
+                continue
+            if object_of is not None and not (decided and modifier is not None and modifier.case != "Par"):
+                # (A noun with a modifier in a place case is no object: "ei halunnut hakea
+                # kolmannelle kausi".)
                 negated = _clause_negated(parsed, object_of)
                 quantified = any(
                     c.lemma.lower() in QUANTIFIERS for c in [*parsed.children(w), *parsed.children(object_of)]
@@ -608,16 +719,27 @@ class CaseModelChecker(SyntaxChecker):
                         confident=True,
                     )
                     continue
+            time = _time_case(parsed, w)
             probs = model.probabilities(casemodel.features(parsed, w))
-            if probs["Nom"] >= FLAG_BELOW:
+            # A time word is an adverbial unless the parser makes it a subject ("Vuosi 1984 oli hyvä").
+            decided = decided or (time is not None and w.deprel not in NOT_ADVERBIAL)
+            if probs["Nom"] >= FLAG_BELOW and not decided:
                 continue
             case = max((c for c in probs if c != "Nom"), key=probs.__getitem__)
             sure = probs[case] >= SURE_ABOVE
-            # A modifier in another case carries the case the translation meant ("pienessä kaupunki");
-            # a plural one may head the phrase instead ("yksi parhaista virtuaalitoimisto"): not sure.
-            modifier = next((m for m in parsed.children(w) if _carries_case(m, w)), None)
+            if (
+                object_of is not None
+                and case in LOCAL_CASES
+                and probs[case] < LOCAL_SURE
+                and _takes_objects(object_of, case)
+            ):
+                # "käsittelemme tämä asia": the verb takes objects, the model's place is a guess.
+                case = max(("Par", "Gen"), key=probs.__getitem__)
+                sure = False
             number = "Sing"
-            if modifier is not None and modifier.case:
+            if time is not None:
+                case, sure = time, True
+            elif modifier is not None and modifier.case:
                 case, number = modifier.case, modifier.number or "Sing"
                 sure = number == "Sing"
             if object_of is not None:
@@ -626,6 +748,9 @@ class CaseModelChecker(SyntaxChecker):
                 # hyödynnetään"): reported, never applied.
                 sure = sure and not _nominative_object_allowed(parsed, object_of)
             rule, category, message = self._kind(parsed, w, case)
+            if time is not None:
+                rule, category = "case-government", "case"
+                message = "Ajanilmaus “{text}” on nominatiivissa: tarvitaan {case}."
             yield Finding(
                 [w] if rule == "modifier-agreement" else _phrase(parsed, w),
                 case,
