@@ -132,7 +132,7 @@ def test_batch_reports_bad_documents_and_names_and_builds_the_rest(
     code = main(["batch", str(corpus), "--out-dir", str(out), "--workers", "0"])
     err = capfd.readouterr().err
     assert code == 1
-    lines = [line for line in err.splitlines() if "error" in line]
+    lines = [line for line in err.splitlines() if "error:" in line]
     assert lines == [
         f"pipeline: error: {hostile}: document name 'x`touch PWNED`' refused: a name may have only "
         f"{batch.NAME_RULE}",
