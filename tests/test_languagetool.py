@@ -346,8 +346,49 @@ def test_stage_skips_without_translations(tmp_path: Path, caplog: pytest.LogCapt
     ws = Workspace(tmp_path / "seed.fi.txt", tmp_path)
     assert english_check.run_stage(ws) is None
     for key in STAGES["check-en"].outputs:
-        assert ws.path(key).read_text(encoding="utf-8") == ""
+        if key == "issues-ref":  # only with a reference
+            assert not ws.path(key).exists()
+        else:
+            assert ws.path(key).read_text(encoding="utf-8") == ""
     assert "check-en skipped" in caplog.text
+
+
+REFERENCE = "Cats and dogs\n\nThe cat sleeps. " + KNOWN + "\n"
+
+
+@pytest.mark.parametrize(
+    ("reference", "translations", "expected"),
+    [
+        # A reference is checked even before the translate stage has run; offsets into its file.
+        (REFERENCE, False, [("HE_VERB_AGR", "go"), ("EVERY_EACH_SINGULAR", "days")]),
+        (REFERENCE, True, [("HE_VERB_AGR", "go"), ("EVERY_EACH_SINGULAR", "days")]),
+        ("Nothing is wrong with this paragraph at all.\n", True, []),
+        ("", True, []),  # an empty reference: an empty file, no server needed
+        (None, True, None),  # no reference, no issues.ref.jsonl (an old one is removed)
+    ],
+)
+def test_stage_checks_the_reference(
+    shared: LanguageToolServer,
+    tmp_path: Path,
+    reference: str | None,
+    translations: bool,
+    expected: list[tuple[str, str]] | None,
+) -> None:
+    ws = Workspace(tmp_path / "seed.fi.txt", tmp_path)
+    if reference is not None:
+        ws.path("reference").write_text(reference, encoding="utf-8")
+    else:
+        ws.path("issues-ref").write_text("{}\n", encoding="utf-8")  # from a run with a reference
+    if translations:
+        io.write_jsonl(ws.path("translations"), [{"segment": "seed:b001:s00", "en": "All good here."}])
+    english_check.run_stage(ws)
+    if expected is None:
+        assert not ws.path("issues-ref").exists()
+        return
+    issues = [Issue.from_dict(r) for r in io.read_jsonl(ws.path("issues-ref"))]
+    assert sorted((i.rule, i.text) for i in issues) == sorted(expected)
+    assert all(reference is not None and reference[i.start : i.end] == i.text for i in issues)
+    assert io.read_jsonl(ws.path("issues-en")) == []  # the retranslation's issues are its own
 
 
 def test_stage_on_translations(shared: LanguageToolServer, tmp_path: Path) -> None:
