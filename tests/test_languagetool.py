@@ -39,7 +39,7 @@ from pipeline.languagetool.server import (
     use_server,
 )
 from pipeline.records import Issue
-from pipeline.stages import STAGES
+from pipeline.stages import STAGES, run_document
 from pipeline.workspace import Workspace
 
 KNOWN = "He go to office every days."
@@ -508,3 +508,41 @@ def test_existing_server_that_dies_is_not_restarted(tmp_path: Path) -> None:
         assert external.restarts == 0
     assert not (tmp_path / "issues.jsonl").exists()
     assert {r["segment"] for r in io.read_jsonl(tmp_path / "issues.jsonl.partial")} == {"doc:p000"}
+
+
+# --- the English reference in the report ---------------------------------------------------------------
+
+PETS_FI = (
+    "Kissat ja koirat\n\n"
+    "Kissa nukkuu paljon päivällä.\n\n"
+    "Koira haukkuu kovaa illalla. Koira juoksee puistossa joka päivä.\n"
+)
+# A deliberate 2:1 bead across a paragraph boundary, and a known LanguageTool error in a 1:1 bead.
+PETS_EN = (
+    "Cats and dogs\n\n"
+    "The cat sleeps a lot during the day, and the dog barks loudly in the evening.\n\n"
+    "The dog runs in the park every days.\n"
+)
+
+
+@pytest.mark.parametrize("model", [False, True])
+def test_report_shows_the_reference_its_issues_and_held_beads(
+    shared: LanguageToolServer, request: pytest.FixtureRequest, tmp_path: Path, model: bool
+) -> None:
+    request.getfixturevalue("installed" if model else "argos_home")
+    (tmp_path / "pets.fi.txt").write_text(PETS_FI, encoding="utf-8")
+    (tmp_path / "pets.en.txt").write_text(PETS_EN, encoding="utf-8")
+    ws = Workspace(tmp_path / "pets.fi.txt", tmp_path / "out")
+    run_document(ws)
+    ref_issues = [Issue.from_dict(r) for r in io.read_jsonl(ws.path("issues-ref"))]
+    days = next(i for i in ref_issues if i.rule == "EVERY_EACH_SINGULAR")
+    assert PETS_EN[days.start : days.end] == "days"
+    html = ws.path("report").read_text(encoding="utf-8")
+    assert html.count('class="reference') == 4  # every Finnish segment has English of the reference
+    assert html.count('class="reference held"') == 2  # the 2:1 bead, beside both its segments
+    assert 'data-reference-review="bead 2:1, not 1:1; across a paragraph boundary"' in html
+    assert "The dog runs in the park every" in html
+    assert '<ul class="issues issues-ref">' in html and "EVERY_EACH_SINGULAR" in html
+    tmx = ws.path("aligned-tmx").read_text(encoding="utf-8")
+    assert "<seg>The dog runs in the park every days.</seg>" in tmx
+    assert "<seg>The cat sleeps" not in tmx  # the 2:1 bead's English is no unit's (a note at most)
