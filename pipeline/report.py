@@ -299,7 +299,9 @@ class ReportInputs:
     review: Sequence[Decision] = ()  # review.jsonl: every reviewer decision and its status
     recheck: Recheck | None = None  # issues.cleaned.jsonl against issues.jsonl (None: older outputs)
     reference: Sequence[ReferenceBead] = ()  # reference.jsonl: the English reference's beads
-    issues_ref: Sequence[Issue] = ()  # issues.ref.jsonl: LanguageTool on the reference (file offsets)
+    issues_ref: Sequence[Issue] | None = (
+        None  # issues.ref.jsonl: LanguageTool on the reference (None: not run)
+    )
 
 
 # --- pure functions ------------------------------------------------------------------------------------
@@ -467,7 +469,7 @@ def build_report(doc: str, inputs: ReportInputs, signature: Signature) -> Report
         bead = beads.get(seg.id)
         ref = []
         if bead is not None:
-            for issue in reference_issues(bead, inputs.issues_ref):
+            for issue in reference_issues(bead, inputs.issues_ref or ()):
                 counter += 1
                 ref.append(_issue_view(issue, f"r{counter}", bead.start or 0))
         cleaned = cleaned_segment(seg, changes)
@@ -495,7 +497,7 @@ def build_report(doc: str, inputs: ReportInputs, signature: Signature) -> Report
             blocks.append(BlockView(seg.block, seg.kind, (view,)))
 
     summary = summarise(inputs)
-    all_issues = [*inputs.issues, *issues_en, *inputs.issues_ref]
+    all_issues = [*inputs.issues, *issues_en, *(inputs.issues_ref or ())]
     filters = Filters(
         severities=tuple(_by_severity(all_issues)),
         categories=tuple(sorted(Counter(i.category for i in all_issues).items())),
@@ -586,6 +588,7 @@ def signature(ws: Workspace, inputs: ReportInputs, environ: Mapping[str, str] | 
     ran_languagetool = inputs.issues_en is not None and any(
         t.status == TRANSLATION_OK for t in inputs.translations
     )
+    ran_languagetool |= inputs.issues_ref is not None and any(b.text for b in inputs.reference)
     return Signature(
         pipeline=__version__,
         translation=_models(t.model for t in inputs.translations),
@@ -658,7 +661,7 @@ def load_inputs(ws: Workspace) -> ReportInputs:
         review=io.read_records(review_path, Decision) if review_path else [],
         recheck=read_recheck(ws, segments, issues),
         reference=io.read_records(beads, ReferenceBead) if beads else [],
-        issues_ref=io.read_records(issues_ref, Issue) if issues_ref else [],
+        issues_ref=io.read_records(issues_ref, Issue) if issues_ref else None,
     )
 
 

@@ -573,6 +573,28 @@ def test_signature_names_models_and_languagetool() -> None:
     assert sig.line().startswith("pipeline:") and "|config:" in sig.line()
 
 
+REF_BEAD = ReferenceBead(["doc:b001:s00"], "1:1", 9.0, 0, 9, "Sentence.", [])
+
+
+@pytest.mark.parametrize(
+    ("reference", "issues_ref", "ran"),
+    [
+        ([REF_BEAD], [], True),  # LanguageTool checked the reference (and found nothing)
+        ([REF_BEAD], None, False),  # check-en has not run on it
+        ([], [], False),
+    ],
+)
+def test_signature_languagetool_on_the_reference(
+    reference: list[ReferenceBead], issues_ref: list[Issue] | None, ran: bool
+) -> None:
+    a = seg("Lause.", 0)
+    inputs = ReportInputs(
+        segments=[a], translations=[translation(a, None)], reference=reference, issues_ref=issues_ref
+    )
+    sig = report.signature(Workspace.of(SEED), inputs, {"SOURCE_DATE_EPOCH": "0"})
+    assert (sig.languagetool != "not run") == ran
+
+
 # --- inputs: optional, missing, malformed ---------------------------------------------------------------
 
 
