@@ -253,7 +253,8 @@ def to_xliff(rows: Sequence[AlignedSegment], held: dict[str, list[str]] | None =
 
 def run_stage(ws: Workspace) -> list[AlignedSegment]:
     """The align stage: segments, issues, changes, translations (and `<doc>.en.txt`, when there is
-    one) in; aligned.jsonl, .csv, .parquet, .tmx and .xlf out, all written atomically."""
+    one) in; aligned.jsonl, .csv, .parquet, .tmx and .xlf (and the reference's beads,
+    reference.jsonl) out, all written atomically."""
     import pandas as pd  # noqa: PLC0415  (pandas takes a second to import: only this stage pays)
 
     segments = io.read_records(ws.path("segments"), Segment)
