@@ -84,13 +84,16 @@ $(OUT)/%/cleaned.fi.txt $(OUT)/%/changes.jsonl $(OUT)/%/review.jsonl $(OUT)/%/is
 $(OUT)/%/translations.jsonl: $(OUT)/%/segments.jsonl $(PIPELINE_SRC) $(wildcard $(ARGOS_PACKAGES_DIR)) | $(NEED_VENV)
 	$(PY) -m pipeline translate '$<' -o '$@' $(TRANSLATE_FLAGS)
 
-# English checks on the translate stage's output (empty outputs and a warning when it was skipped).
-$(OUT)/%/issues.en.jsonl $(OUT)/%/cleaned.en.txt $(OUT)/%/changes.en.jsonl: $(OUT)/%/translations.jsonl \
-		$(PIPELINE_SRC) | $(NEED_VENV)
+# English checks on the translate stage's output (empty outputs and a warning when it was skipped) and
+# on the English reference corpus/<doc>.en.txt, when there is one (issues.ref.jsonl).
+$(OUT)/%/issues.en.jsonl $(OUT)/%/cleaned.en.txt $(OUT)/%/changes.en.jsonl $(OUT)/%/issues.ref.jsonl: \
+		$(OUT)/%/translations.jsonl $$(wildcard $(CORPUS)/$$*.en.txt) $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q run '$(CORPUS)/$*.fi.txt' --out-dir '$(@D)' --stage check-en
 
-# The bilingual dataset; an English reference corpus/<doc>.en.txt, when there is one, is aligned too.
-$(OUT)/%/aligned.jsonl $(OUT)/%/aligned.csv $(OUT)/%/aligned.parquet $(OUT)/%/aligned.tmx $(OUT)/%/aligned.xlf: \
+# The bilingual dataset; an English reference corpus/<doc>.en.txt, when there is one, is aligned too
+# (its beads: reference.jsonl).
+$(OUT)/%/aligned.jsonl $(OUT)/%/aligned.csv $(OUT)/%/aligned.parquet $(OUT)/%/aligned.tmx $(OUT)/%/aligned.xlf \
+		$(OUT)/%/reference.jsonl: \
 		$(OUT)/%/segments.jsonl $(OUT)/%/issues.jsonl $(OUT)/%/changes.jsonl $(OUT)/%/translations.jsonl \
 		$$(wildcard $(CORPUS)/$$*.en.txt) pipeline/triage.toml $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q run '$(CORPUS)/$*.fi.txt' --out-dir '$(@D)' --stage align
@@ -116,6 +119,7 @@ $(OUT)/%/report.html: $(OUT)/%/segments.jsonl $(OUT)/%/issues.jsonl $(OUT)/%/cha
 		$(OUT)/%/cleaned.fi.txt $(OUT)/%/issues.cleaned.jsonl $(OUT)/%/review.jsonl $(OUT)/%/translations.jsonl \
 		$(OUT)/%/issues.en.jsonl \
 		$(OUT)/%/aligned.jsonl \
+		$$(if $$(wildcard $(CORPUS)/$$*.en.txt),$(OUT)/$$*/reference.jsonl $(OUT)/$$*/issues.ref.jsonl) \
 		$$(if $$(wildcard $(CORPUS)/$$*.schema.yaml),$(OUT)/$$*/comparison.csv $(CORPUS)/$$*.schema.yaml) \
 		$$(wildcard $(CORPUS)/$$*.review.yaml $(CORPUS)/glossary.tsv) pipeline/triage.toml \
 		$(REPORT_SRC) $(PIPELINE_SRC) | $(NEED_VENV)

@@ -21,7 +21,7 @@ from .dictionary import EN_TOKEN, dictionary, stem
 from .english import ENGLISH_FUNCTION_WORDS
 from .errors import InputError
 from .finnish import analyses, lemmas_with_parts, tokenize
-from .records import Bead, Segment
+from .records import Bead, ReferenceBead, Segment
 from .segment import segment_text
 
 # Bead priors (Gale & Church 1993, as in ../shared/bench/gale_church.py) and the length model.
@@ -233,15 +233,59 @@ def run_reference(
     return beads
 
 
-def reference_beads(segments: Sequence[Segment], en_text: str) -> dict[str, tuple[str, str]]:
-    """Segment id -> (English reference text, bead kind) from aligning the segments with a running
-    English text (segmented as one document)."""
-    en = [s.text for s in segment_text("en", en_text)]
+def reference_review(kind: str, score: float, across: bool, min_score: float | None) -> list[str]:
+    """Why a bead of both sides is not a pair a translation memory may take as it is (empty: it is).
+
+    Only a 1:1 bead pairs one Finnish segment with its own English; a 2:1 bead gives both segments
+    the same English, and one across a paragraph boundary is almost always a misalignment.
+    """
+    reasons = []
+    if kind != "1:1":
+        reasons.append(f"bead {kind}, not 1:1")
+    if across:
+        reasons.append("across a paragraph boundary")
+    if min_score is not None and score < min_score:
+        reasons.append(f"bead score {score:.2f} < {min_score:g}")
+    return reasons
+
+
+def reference_alignment(
+    segments: Sequence[Segment], en_text: str, min_score: float | None = None
+) -> list[ReferenceBead]:
+    """The beads of the segments against a running English text (segmented as one document), in
+    order, 1:0 and 0:1 beads included; beads of both sides not 1:1, across a paragraph boundary (of
+    either side) or scoring below `min_score` say so in `review`."""
+    en = segment_text("en", en_text)
+    beads = []
+    for fi_idx, en_idx, cost in align_document([s.text for s in segments], [s.text for s in en]):
+        kind, score = f"{len(fi_idx)}:{len(en_idx)}", round(-cost, 4)
+        start = en[en_idx[0]].start if en_idx else None
+        end = en[en_idx[-1]].end if en_idx else None
+        across = len({segments[i].block for i in fi_idx}) > 1 or len({en[j].block for j in en_idx}) > 1
+        review = reference_review(kind, score, across, min_score) if fi_idx and en_idx else []
+        beads.append(
+            ReferenceBead(
+                segments=[segments[i].id for i in fi_idx],
+                kind=kind,
+                score=score,
+                start=start,
+                end=end,
+                text=en_text[start:end] if start is not None else None,
+                review=review,
+            )
+        )
+    return beads
+
+
+def bead_map(beads: Sequence[ReferenceBead]) -> dict[str, tuple[str, str]]:
+    """Segment id -> (English reference text, bead kind) of the beads that give a segment English:
+    the bead's sentences with every run of white space (a line break of hard-wrapped text, the
+    blank line between paragraphs) as one space, as a translation memory's segment wants."""
     out: dict[str, tuple[str, str]] = {}
-    for fi_idx, en_idx, _ in align_document([s.text for s in segments], en):
-        if not en_idx:
+    for bead in beads:
+        if bead.text is None:
             continue  # 1:0, no English for this segment
-        text = " ".join(en[j] for j in en_idx)
-        for i in fi_idx:
-            out[segments[i].id] = (text, f"{len(fi_idx)}:{len(en_idx)}")
+        text = " ".join(bead.text.split())
+        for seg in bead.segments:
+            out[seg] = (text, bead.kind)
     return out

@@ -9,16 +9,24 @@ still joins with segments.jsonl by id, but its retranslation, made of the origin
 dropped and `translation_status` says why (records.EN_REMOVED, records.EN_STALE_REPLACED); a
 removed segment is left out of the TMX and XLIFF. Columns do not change, so the files of documents
 without a review file stay as they were.
+
+The reference's beads go to reference.jsonl. A bead that is not 1:1, crosses a paragraph boundary
+or scores low (triage.toml, [reference]) is not a pair a translation memory may take: its English
+stays out of the TMX (the retranslation, where there is one, stands in, with a note saying why) and
+its XLIFF unit carries a note; the report marks it for review. We keep such pairs out of the TMX
+rather than mark them with a `<prop>`, because CAT tools match units without reading properties: a
+marked 2:1 pair would still be offered as the translation of half of it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from . import io, triage
-from .align import reference_beads
+from .align import bead_map, reference_alignment
 from .consistency import check_inputs
 from .edits import cleaned_segment
 from .records import (
@@ -35,13 +43,16 @@ from .records import (
     AlignedSegment,
     Change,
     Issue,
+    ReferenceBead,
     Segment,
     Translation,
 )
 from .workspace import Workspace
 
+log = logging.getLogger(__name__)
+
 INPUTS = ("segments", "issues", "changes", "translations", "reference", "triage")
-OUTPUTS = ("aligned", "aligned-csv", "aligned-parquet", "aligned-tmx", "aligned-xliff")
+OUTPUTS = ("aligned", "aligned-csv", "aligned-parquet", "aligned-tmx", "aligned-xliff", "reference-beads")
 
 # The reviewer's decisions on whole segments (the others accept or reject a single fix).
 SEGMENT_DECISIONS = (REVIEWER_REMOVE, REVIEWER_REPLACE)
@@ -59,6 +70,11 @@ REFERENCE_KEPT = (
 TMX_REVIEWER_PROP = "x-reviewer-decision"
 # Why a replaced segment without a reference has no English in the XLIFF.
 RETRANSLATION_DROPPED = f"{EN_STALE_REPLACED}; the retranslation was made of the old text"
+# Why a TMX has no units (a note in its header, TMX 1.4 allowing <note> there).
+TMX_EMPTY_NO_ENGLISH = (
+    "no units: neither a retranslation ({why}) nor an English reference ({name}) gives a segment English"
+)
+TMX_EMPTY_KEPT_OUT = "no units: every pair was removed by the reviewer or kept out for review"
 
 
 def english_status(seg: Segment, t: Translation | None, reviewed: Change | None) -> str:
@@ -138,9 +154,22 @@ def build_dataset(
     return rows
 
 
-def _english(row: AlignedSegment) -> str | None:
-    """The English of a pair for translation memories: the reference if any, else the retranslation."""
-    return row.en_reference or row.en
+def _english(row: AlignedSegment, held: dict[str, list[str]]) -> str | None:
+    """The English of a pair for translation memories: the reference if any and its bead is not
+    held for review (`held`: segment id -> why), else the retranslation."""
+    if row.en_reference and row.segment not in held:
+        return row.en_reference
+    return row.en
+
+
+def held_for_review(beads: Sequence[ReferenceBead]) -> dict[str, list[str]]:
+    """Segment id -> why its reference bead is not a pair a translation memory may take."""
+    return {seg: bead.review for bead in beads if bead.review for seg in bead.segments}
+
+
+def held_note(row: AlignedSegment, held: dict[str, list[str]]) -> str:
+    """The note of a unit whose reference is held for review."""
+    return f"reference not used ({row.reference_bead}: {'; '.join(held[row.segment])}): {row.en_reference}"
 
 
 def _mark_tmx(unit: Any, decision: str) -> None:
@@ -151,38 +180,68 @@ def _mark_tmx(unit: Any, decision: str) -> None:
     unit.xmlelement.insert(unit.xmlelement.index(unit.xmlelement.find(unit.namespaced("tuv"))), prop)
 
 
-def to_tmx(rows: Sequence[AlignedSegment]) -> bytes:
-    """A TMX 1.4 translation memory (translate-toolkit) of the cleaned Finnish and its English."""
+def _header_note(store: Any, text: str) -> None:
+    """A `<note>` in the TMX header (TMX 1.4: the header holds notes, user data and properties)."""
+    header = store.document.getroot().find(store.namespaced("header"))
+    note = header.makeelement(store.namespaced("note"), {})
+    note.text = text
+    header.append(note)
+
+
+def to_tmx(
+    rows: Sequence[AlignedSegment],
+    held: dict[str, list[str]] | None = None,
+    reference_name: str = "<doc>.en.txt",
+) -> bytes:
+    """A TMX 1.4 translation memory (translate-toolkit) of the cleaned Finnish and its English; a
+    reference held for review is not paired (the retranslation stands in where there is one), and
+    a TMX without units says why in its header."""
     from translate.storage import tmx  # noqa: PLC0415  (only this stage needs translate-toolkit)
 
+    held = held or {}
     store: Any = tmx.tmxfile(sourcelanguage="fi")  # translate-toolkit is only partly typed
     for row in rows:
-        english = _english(row)
+        english = _english(row, held)
         if english and row.translation_status != EN_REMOVED:
             unit = store.addsourceunit(row.fi_clean)
             unit.settarget(english, "en")
             unit.addnote(f"{row.segment}: {row.decision}", origin="pipeline")
+            if row.en_reference and row.segment in held:
+                unit.addnote(held_note(row, held))
             if row.translation_status == EN_STALE_REPLACED:  # only a reference's English is left
                 unit.addnote(REFERENCE_KEPT)
                 _mark_tmx(unit, REVIEWER_REPLACE)
+    if not store.units:
+        _header_note(store, empty_reason(rows, reference_name))
     return bytes(store)
 
 
-def to_xliff(rows: Sequence[AlignedSegment]) -> bytes:
+def empty_reason(rows: Sequence[AlignedSegment], reference_name: str) -> str:
+    """Why a TMX of these rows has no units."""
+    if any(row.en or row.en_reference for row in rows):
+        return TMX_EMPTY_KEPT_OUT
+    statuses = sorted({row.translation_status for row in rows if row.translation_status != TRANSLATION_OK})
+    return TMX_EMPTY_NO_ENGLISH.format(why="; ".join(statuses) or "no segments", name=reference_name)
+
+
+def to_xliff(rows: Sequence[AlignedSegment], held: dict[str, list[str]] | None = None) -> bytes:
     """An XLIFF 1.1 file (translate-toolkit): every segment the reviewer did not remove, with its
-    English where there is one."""
+    English where there is one (as in the TMX; a reference held for review is in a note)."""
     from translate.storage import xliff  # noqa: PLC0415
 
+    held = held or {}
     store: Any = xliff.xlifffile(sourcelanguage="fi", targetlanguage="en")
     for row in rows:
         if row.translation_status == EN_REMOVED:
             continue
         unit = store.addsourceunit(row.fi_clean)
         unit.setid(row.segment)
-        english = _english(row)
+        english = _english(row, held)
         if english:
             unit.target = english
         unit.addnote(f"triage: {row.decision}" + (f" ({'; '.join(row.reasons)})" if row.reasons else ""))
+        if row.en_reference and row.segment in held:
+            unit.addnote(held_note(row, held))
         if row.translation_status == EN_STALE_REPLACED and english:
             unit.addnote(REFERENCE_KEPT)
         elif row.translation_status == EN_STALE_REPLACED:
@@ -194,7 +253,8 @@ def to_xliff(rows: Sequence[AlignedSegment]) -> bytes:
 
 def run_stage(ws: Workspace) -> list[AlignedSegment]:
     """The align stage: segments, issues, changes, translations (and `<doc>.en.txt`, when there is
-    one) in; aligned.jsonl, .csv, .parquet, .tmx and .xlf out, all written atomically."""
+    one) in; aligned.jsonl, .csv, .parquet, .tmx and .xlf (and the reference's beads,
+    reference.jsonl) out, all written atomically."""
     import pandas as pd  # noqa: PLC0415  (pandas takes a second to import: only this stage pays)
 
     segments = io.read_records(ws.path("segments"), Segment)
@@ -204,8 +264,10 @@ def run_stage(ws: Workspace) -> list[AlignedSegment]:
     translations = io.read_records(path, Translation) if path else []
     check_inputs(ws, segments, None, {"issues": issues, "changes": changes, "translations": translations})
     ref_path = ws.optional("reference")
-    reference = reference_beads(segments, io.read_text(ref_path)) if ref_path else None
-    rows = build_dataset(segments, issues, changes, translations, reference)
+    limits = triage.reference_limits()
+    beads = reference_alignment(segments, io.read_text(ref_path), limits.min_bead_score) if ref_path else []
+    rows = build_dataset(segments, issues, changes, translations, bead_map(beads) if ref_path else None)
+    held = held_for_review(beads)
     io.write_jsonl(ws.path("aligned"), (r.to_dict() for r in rows))
     frame = pd.DataFrame(
         [{**r.to_dict(), "reasons": "; ".join(r.reasons)} for r in rows],
@@ -215,8 +277,15 @@ def run_stage(ws: Workspace) -> list[AlignedSegment]:
         frame.to_csv(handle, index=False)
     with io.atomic_write(ws.path("aligned-parquet"), "wb") as handle:
         frame.to_parquet(handle, index=False)
+    tmx = to_tmx(rows, held, ws.name("reference"))
+    if all(row.en is None and row.en_reference is None for row in rows):
+        log.info("%s: %s", ws.path("aligned-tmx"), empty_reason(rows, ws.name("reference")))
     with io.atomic_write(ws.path("aligned-tmx"), "wb") as handle:
-        handle.write(to_tmx(rows))
+        handle.write(tmx)
     with io.atomic_write(ws.path("aligned-xliff"), "wb") as handle:
-        handle.write(to_xliff(rows))
+        handle.write(to_xliff(rows, held))
+    if ref_path:
+        io.write_jsonl(ws.path("reference-beads"), (b.to_dict() for b in beads))
+    else:
+        ws.path("reference-beads").unlink(missing_ok=True)  # a reference removed since the last run
     return rows

@@ -146,17 +146,24 @@ def run(
     return result
 
 
-INPUTS = ("translations",)
-OUTPUTS = ("issues-en", "cleaned-en", "changes-en")
+INPUTS = ("translations", "reference")
+OUTPUTS = ("issues-en", "cleaned-en", "changes-en", "issues-ref")
 
 
 def run_stage(ws: Workspace) -> EnglishCheck | None:
     """The check-en stage for one document: translations.jsonl in; issues, cleaned text, changes out.
+    An English reference (`<doc>.en.txt`), when there is one, is checked too: its issues, with
+    offsets into the reference file, go to issues.ref.jsonl (nothing of it is fixed).
 
     Until the translate stage has written translations.jsonl, it writes empty outputs and warns.
     """
     translations = ws.path("translations")
-    outputs = Outputs(*(ws.path(key) for key in OUTPUTS))
+    outputs = Outputs(*(ws.path(key) for key in OUTPUTS[:3]))
+    reference = ws.optional("reference")
+    if reference is not None:
+        run(reference, Outputs(issues=ws.path("issues-ref")))
+    else:
+        ws.path("issues-ref").unlink(missing_ok=True)  # a reference removed since the last run
     if not translations.exists():
         log.warning("%s: not there (the translate stage has not run); check-en skipped", translations)
         _write(outputs, EnglishCheck(), "")

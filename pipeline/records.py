@@ -458,3 +458,19 @@ class AlignedSegment(Record):
     reference_bead: str | None
     decision: str
     reasons: list[str]
+
+
+@dataclass(frozen=True)
+class ReferenceBead(Record):
+    """A bead of the English reference against the document's segments (reference.jsonl): the
+    segment ids (none for a 0:1 bead), the English sentences' span of the reference file (`text ==
+    reference[start:end]`, None for a 1:0 bead), the bead's kind and score, and why a translation
+    memory must not take it as it is (empty: a trusted pair)."""
+
+    segments: list[str]
+    kind: str
+    score: float
+    start: int | None
+    end: int | None
+    text: str | None
+    review: list[str]

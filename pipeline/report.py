@@ -42,6 +42,7 @@ from .records import (
     Change,
     Issue,
     Recheck,
+    ReferenceBead,
     Segment,
     Translation,
 )
@@ -58,6 +59,8 @@ INPUTS = (
     "translations",
     "issues-en",
     "aligned",
+    "reference-beads",
+    "issues-ref",
     "comparison",
     "triage",
     "glossary",
@@ -176,6 +179,19 @@ class TranslationView:
 
 
 @dataclass(frozen=True)
+class ReferenceView:
+    """A segment's English reference: its bead's English (with its LanguageTool issues), the bead's
+    kind and score, the other segments that share it, and why it is held for review (if it is)."""
+
+    kind: str
+    score: float
+    spans: tuple[Span, ...]
+    issues: tuple[IssueView, ...]
+    shared: tuple[str, ...]
+    review: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SegmentView:
     """One segment: original with its issues, the diff against the cleaned text, English, triage."""
 
@@ -192,6 +208,7 @@ class SegmentView:
     translation: TranslationView | None
     triage: str
     reasons: tuple[str, ...]
+    reference: ReferenceView | None = None  # None: no reference, or none of it aligned with this segment
 
 
 @dataclass(frozen=True)
@@ -281,6 +298,10 @@ class ReportInputs:
     comparison: Sequence[Sequence[str]] | None = None
     review: Sequence[Decision] = ()  # review.jsonl: every reviewer decision and its status
     recheck: Recheck | None = None  # issues.cleaned.jsonl against issues.jsonl (None: older outputs)
+    reference: Sequence[ReferenceBead] = ()  # reference.jsonl: the English reference's beads
+    issues_ref: Sequence[Issue] | None = (
+        None  # issues.ref.jsonl: LanguageTool on the reference (None: not run)
+    )
 
 
 # --- pure functions ------------------------------------------------------------------------------------
@@ -394,6 +415,25 @@ def _translation_view(t: Translation, issues: Sequence[IssueView]) -> Translatio
     )
 
 
+def _reference_view(bead: ReferenceBead, seg: str, issues: Sequence[IssueView]) -> ReferenceView:
+    return ReferenceView(
+        kind=bead.kind,
+        score=bead.score,
+        spans=tuple(highlight(bead.text or "", issues)),
+        issues=tuple(issues),
+        shared=tuple(s for s in bead.segments if s != seg),
+        review=tuple(bead.review),
+    )
+
+
+def reference_issues(bead: ReferenceBead, issues: Sequence[Issue]) -> list[Issue]:
+    """The reference's issues inside a bead's English, in order (a bead without English has none)."""
+    if bead.start is None or bead.end is None:
+        return []
+    inside = [i for i in issues if bead.start <= i.start and i.end <= bead.end]
+    return sorted(inside, key=lambda i: (i.start, i.end, i.rule))
+
+
 def build_report(doc: str, inputs: ReportInputs, signature: Signature) -> ReportModel:
     """The report model of one document from the records of the earlier stages."""
     changes = inputs.changes
@@ -401,6 +441,7 @@ def build_report(doc: str, inputs: ReportInputs, signature: Signature) -> Report
     issues_en = inputs.issues_en or ()
     translations = {t.segment: t for t in inputs.translations}
     aligned = {a.segment: a for a in inputs.aligned}
+    beads = {seg: bead for bead in inputs.reference if bead.text is not None for seg in bead.segments}
 
     fi_by_segment: dict[str, list[Issue]] = {}
     for issue in inputs.issues:
@@ -425,6 +466,12 @@ def build_report(doc: str, inputs: ReportInputs, signature: Signature) -> Report
         for issue in sorted(en_by_segment.get(seg.id, []), key=lambda i: (i.start, i.end, i.rule)):
             counter += 1
             en.append(_issue_view(issue, f"e{counter}", 0))
+        bead = beads.get(seg.id)
+        ref = []
+        if bead is not None:
+            for issue in reference_issues(bead, inputs.issues_ref or ()):
+                counter += 1
+                ref.append(_issue_view(issue, f"r{counter}", bead.start or 0))
         cleaned = cleaned_segment(seg, changes)
         t = translations.get(seg.id)
         row = aligned.get(seg.id)
@@ -442,6 +489,7 @@ def build_report(doc: str, inputs: ReportInputs, signature: Signature) -> Report
             translation=_translation_view(t, en) if t is not None else None,
             triage=row.decision if row is not None else NO_TRIAGE,
             reasons=tuple(row.reasons) if row is not None else (),
+            reference=_reference_view(bead, seg.id, ref) if bead is not None else None,
         )
         if blocks and blocks[-1].index == seg.block:
             blocks[-1] = dataclasses.replace(blocks[-1], segments=(*blocks[-1].segments, view))
@@ -449,7 +497,7 @@ def build_report(doc: str, inputs: ReportInputs, signature: Signature) -> Report
             blocks.append(BlockView(seg.block, seg.kind, (view,)))
 
     summary = summarise(inputs)
-    all_issues = [*inputs.issues, *issues_en]
+    all_issues = [*inputs.issues, *issues_en, *(inputs.issues_ref or ())]
     filters = Filters(
         severities=tuple(_by_severity(all_issues)),
         categories=tuple(sorted(Counter(i.category for i in all_issues).items())),
@@ -540,6 +588,7 @@ def signature(ws: Workspace, inputs: ReportInputs, environ: Mapping[str, str] | 
     ran_languagetool = inputs.issues_en is not None and any(
         t.status == TRANSLATION_OK for t in inputs.translations
     )
+    ran_languagetool |= inputs.issues_ref is not None and any(b.text for b in inputs.reference)
     return Signature(
         pipeline=__version__,
         translation=_models(t.model for t in inputs.translations),
@@ -594,6 +643,8 @@ def load_inputs(ws: Workspace) -> ReportInputs:
     aligned = ws.optional("aligned")
     comparison = ws.optional("comparison")
     review_path = ws.optional("review-log")
+    beads = ws.optional("reference-beads")
+    issues_ref = ws.optional("issues-ref")
     segments = io.read_records(ws.path("segments"), Segment)
     issues = io.read_records(ws.path("issues"), Issue)
     changes = io.read_records(ws.path("changes"), Change)
@@ -609,6 +660,8 @@ def load_inputs(ws: Workspace) -> ReportInputs:
         comparison=read_csv_rows(comparison) if comparison else None,
         review=io.read_records(review_path, Decision) if review_path else [],
         recheck=read_recheck(ws, segments, issues),
+        reference=io.read_records(beads, ReferenceBead) if beads else [],
+        issues_ref=io.read_records(issues_ref, Issue) if issues_ref else None,
     )
 
 

@@ -74,7 +74,8 @@ STAGES: dict[str, Stage] = {
         inputs=dataset.INPUTS,
         outputs=dataset.OUTPUTS,
         run=dataset.run_stage,
-        help="bilingual dataset with scores, triage, TMX and XLIFF (reads earlier outputs, <doc>.en.txt)",
+        help="bilingual dataset with scores, triage, TMX and XLIFF, and the English reference's beads "
+        "(reads earlier outputs, <doc>.en.txt)",
     ),
     "attributes": Stage(
         name="attributes",
@@ -88,7 +89,8 @@ STAGES: dict[str, Stage] = {
         inputs=english_check.INPUTS,
         outputs=english_check.OUTPUTS,
         run=english_check.run_stage,
-        help="English checks: LanguageTool on translations.jsonl (skipped, with a warning, until it exists)",
+        help="English checks: LanguageTool on translations.jsonl (skipped, with a warning, until it exists) "
+        "and on <doc>.en.txt",
         environment=(ENV_URL,),
     ),
     "publish": Stage(

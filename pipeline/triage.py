@@ -7,6 +7,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import io
 from .errors import InputError
@@ -47,15 +48,28 @@ RANGES: dict[str, tuple[float, float]] = {
     "min_chrf": (0.0, 100.0),
 }
 COUNTS = ("max_open_errors", "max_warnings")
-SECTIONS = ("reject", "review")
+SECTIONS = ("reject", "review", "reference")
+# The reference's beads: a bead's score is minus its cost in the aligner (pipeline/align.py), about
+# 5 to 17 for a good pair and below 0 for a poor one; no bead scores above 20.
+REFERENCE_RANGES: dict[str, tuple[float, float]] = {"min_bead_score": (-math.inf, 20.0)}
 
 
-def _check(path: Path, where: str, key: str, value: object) -> None:
+@dataclass(frozen=True)
+class ReferenceLimits:
+    """When a bead of the English reference is not a pair for a translation memory (besides not
+    being 1:1 or crossing a paragraph boundary, which always count)."""
+
+    min_bead_score: float | None = None
+
+
+def _check(
+    path: Path, where: str, key: str, value: object, ranges: dict[str, tuple[float, float]] = RANGES
+) -> None:
     if key == "require_scores":
         if not isinstance(value, bool):
             raise InputError(path, f"{where} {key}: expected true or false, not {io.brief(value)}")
         return
-    low, high = RANGES[key]
+    low, high = ranges[key]
     if key in COUNTS:
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise InputError(path, f"{where} {key}: expected a whole number ≥ 0, not {io.brief(value)}")
@@ -66,24 +80,24 @@ def _check(path: Path, where: str, key: str, value: object) -> None:
         raise InputError(path, f"{where} {key}: {value!r} is out of range (expected a number {span})")
 
 
-def _thresholds(path: Path, table: object, name: str) -> Thresholds:
+def _table(
+    path: Path, table: object, name: str, known: set[str], ranges: dict[str, tuple[float, float]]
+) -> None:
     where = f"[{name}]"
     if not isinstance(table, dict):
         raise InputError(path, f"{where}: expected a table of thresholds")
-    known = set(Thresholds.__dataclass_fields__)
     unknown = sorted(set(table) - known)
     if unknown:
         raise InputError(
             path, f"{where}: unknown setting {io.brief(unknown[0])}; known: {', '.join(sorted(known))}"
         )
     for key, value in table.items():
-        _check(path, where, key, value)
-    return Thresholds(**table)
+        _check(path, where, key, value, ranges)
 
 
 @functools.cache
-def load(path: Path | None = None) -> tuple[Thresholds, Thresholds, str]:
-    """(reject, review) thresholds and the config's file name, from PIPELINE_TRIAGE or the default."""
+def _read(path: Path | None) -> tuple[dict[str, dict[str, Any]], Path]:
+    """The config's sections, every one checked, and its path (PIPELINE_TRIAGE or the default)."""
     path = path or Path(os.environ.get(ENV_CONFIG) or DEFAULT_CONFIG)
     if not path.exists():
         raise InputError(path, "no such triage config")
@@ -91,8 +105,23 @@ def load(path: Path | None = None) -> tuple[Thresholds, Thresholds, str]:
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
         raise InputError(path, f"unknown section {io.brief(unknown[0])}; known: {', '.join(SECTIONS)}")
-    reject, review = (_thresholds(path, data.get(name, {}), name) for name in SECTIONS)
+    for name in ("reject", "review"):
+        _table(path, data.get(name, {}), name, set(Thresholds.__dataclass_fields__), RANGES)
+    _table(path, data.get("reference", {}), "reference", set(REFERENCE_RANGES), REFERENCE_RANGES)
+    return {name: dict(data.get(name, {})) for name in SECTIONS}, path
+
+
+def load(path: Path | None = None) -> tuple[Thresholds, Thresholds, str]:
+    """(reject, review) thresholds and the config's file name, from PIPELINE_TRIAGE or the default."""
+    data, path = _read(path)
+    reject, review = (Thresholds(**data[name]) for name in ("reject", "review"))
     return reject, review, path.name
+
+
+def reference_limits(path: Path | None = None) -> ReferenceLimits:
+    """The limits on the reference's beads, from the same config as the thresholds."""
+    data, _ = _read(path)
+    return ReferenceLimits(**data["reference"])
 
 
 def _reasons(scores: Scores, limits: Thresholds) -> list[str]:

@@ -39,7 +39,7 @@ from pipeline.languagetool.server import (
     use_server,
 )
 from pipeline.records import Issue
-from pipeline.stages import STAGES
+from pipeline.stages import STAGES, run_document
 from pipeline.workspace import Workspace
 
 KNOWN = "He go to office every days."
@@ -346,8 +346,49 @@ def test_stage_skips_without_translations(tmp_path: Path, caplog: pytest.LogCapt
     ws = Workspace(tmp_path / "seed.fi.txt", tmp_path)
     assert english_check.run_stage(ws) is None
     for key in STAGES["check-en"].outputs:
-        assert ws.path(key).read_text(encoding="utf-8") == ""
+        if key == "issues-ref":  # only with a reference
+            assert not ws.path(key).exists()
+        else:
+            assert ws.path(key).read_text(encoding="utf-8") == ""
     assert "check-en skipped" in caplog.text
+
+
+REFERENCE = "Cats and dogs\n\nThe cat sleeps. " + KNOWN + "\n"
+
+
+@pytest.mark.parametrize(
+    ("reference", "translations", "expected"),
+    [
+        # A reference is checked even before the translate stage has run; offsets into its file.
+        (REFERENCE, False, [("HE_VERB_AGR", "go"), ("EVERY_EACH_SINGULAR", "days")]),
+        (REFERENCE, True, [("HE_VERB_AGR", "go"), ("EVERY_EACH_SINGULAR", "days")]),
+        ("Nothing is wrong with this paragraph at all.\n", True, []),
+        ("", True, []),  # an empty reference: an empty file, no server needed
+        (None, True, None),  # no reference, no issues.ref.jsonl (an old one is removed)
+    ],
+)
+def test_stage_checks_the_reference(
+    shared: LanguageToolServer,
+    tmp_path: Path,
+    reference: str | None,
+    translations: bool,
+    expected: list[tuple[str, str]] | None,
+) -> None:
+    ws = Workspace(tmp_path / "seed.fi.txt", tmp_path)
+    if reference is not None:
+        ws.path("reference").write_text(reference, encoding="utf-8")
+    else:
+        ws.path("issues-ref").write_text("{}\n", encoding="utf-8")  # from a run with a reference
+    if translations:
+        io.write_jsonl(ws.path("translations"), [{"segment": "seed:b001:s00", "en": "All good here."}])
+    english_check.run_stage(ws)
+    if expected is None:
+        assert not ws.path("issues-ref").exists()
+        return
+    issues = [Issue.from_dict(r) for r in io.read_jsonl(ws.path("issues-ref"))]
+    assert sorted((i.rule, i.text) for i in issues) == sorted(expected)
+    assert all(reference is not None and reference[i.start : i.end] == i.text for i in issues)
+    assert io.read_jsonl(ws.path("issues-en")) == []  # the retranslation's issues are its own
 
 
 def test_stage_on_translations(shared: LanguageToolServer, tmp_path: Path) -> None:
@@ -467,3 +508,41 @@ def test_existing_server_that_dies_is_not_restarted(tmp_path: Path) -> None:
         assert external.restarts == 0
     assert not (tmp_path / "issues.jsonl").exists()
     assert {r["segment"] for r in io.read_jsonl(tmp_path / "issues.jsonl.partial")} == {"doc:p000"}
+
+
+# --- the English reference in the report ---------------------------------------------------------------
+
+PETS_FI = (
+    "Kissat ja koirat\n\n"
+    "Kissa nukkuu paljon päivällä.\n\n"
+    "Koira haukkuu kovaa illalla. Koira juoksee puistossa joka päivä.\n"
+)
+# A deliberate 2:1 bead across a paragraph boundary, and a known LanguageTool error in a 1:1 bead.
+PETS_EN = (
+    "Cats and dogs\n\n"
+    "The cat sleeps a lot during the day, and the dog barks loudly in the evening.\n\n"
+    "The dog runs in the park every days.\n"
+)
+
+
+@pytest.mark.parametrize("model", [False, True])
+def test_report_shows_the_reference_its_issues_and_held_beads(
+    shared: LanguageToolServer, request: pytest.FixtureRequest, tmp_path: Path, model: bool
+) -> None:
+    request.getfixturevalue("installed" if model else "argos_home")
+    (tmp_path / "pets.fi.txt").write_text(PETS_FI, encoding="utf-8")
+    (tmp_path / "pets.en.txt").write_text(PETS_EN, encoding="utf-8")
+    ws = Workspace(tmp_path / "pets.fi.txt", tmp_path / "out")
+    run_document(ws)
+    ref_issues = [Issue.from_dict(r) for r in io.read_jsonl(ws.path("issues-ref"))]
+    days = next(i for i in ref_issues if i.rule == "EVERY_EACH_SINGULAR")
+    assert PETS_EN[days.start : days.end] == "days"
+    html = ws.path("report").read_text(encoding="utf-8")
+    assert html.count('class="reference') == 4  # every Finnish segment has English of the reference
+    assert html.count('class="reference held"') == 2  # the 2:1 bead, beside both its segments
+    assert 'data-reference-review="bead 2:1, not 1:1; across a paragraph boundary"' in html
+    assert "The dog runs in the park every" in html
+    assert '<ul class="issues issues-ref">' in html and "EVERY_EACH_SINGULAR" in html
+    tmx = ws.path("aligned-tmx").read_text(encoding="utf-8")
+    assert "<seg>The dog runs in the park every days.</seg>" in tmx
+    assert "<seg>The cat sleeps" not in tmx  # the 2:1 bead's English is no unit's (a note at most)

@@ -15,7 +15,16 @@ import pytest
 
 from pipeline import io, report, stages
 from pipeline.errors import ConfigError, InputError
-from pipeline.records import AlignedSegment, Change, CheckCounts, Issue, Recheck, Segment, Translation
+from pipeline.records import (
+    AlignedSegment,
+    Change,
+    CheckCounts,
+    Issue,
+    Recheck,
+    ReferenceBead,
+    Segment,
+    Translation,
+)
 from pipeline.report import DiffPiece, IssueView, ReportInputs, Span
 from pipeline.review import Decision
 from pipeline.workspace import Workspace
@@ -318,6 +327,70 @@ def test_model_of_a_small_document() -> None:
     assert "reviewer: accept" in html and "reviewer: reject" in html
 
 
+REF_TEXT = "Title\n\nOne thing and another. He go to office every days.\n"
+
+
+@pytest.mark.parametrize(
+    ("bead", "issues", "expected"),
+    [
+        # (segment -> (kind, English, issue texts, shared with, held)); an issue outside a bead is nobody's
+        (
+            [
+                ReferenceBead(
+                    ["doc:b001:s00", "doc:b002:s00"], "2:1", 9.0, 7, 29, "One thing and another.", ["x"]
+                )
+            ],
+            [(7, 10), (0, 5)],
+            {
+                "b001": ("2:1", "One thing and another.", ["One"], ["doc:b002:s00"], True),
+                "b002": ("2:1", "One thing and another.", ["One"], ["doc:b001:s00"], True),
+            },
+        ),
+        (
+            [ReferenceBead(["doc:b001:s00"], "1:1", 9.0, 30, 57, "He go to office every days.", [])],
+            [(33, 35), (52, 56)],
+            {"b001": ("1:1", "He go to office every days.", ["go", "days"], [], False), "b002": None},
+        ),
+        # A 1:0 bead (no English) and a 0:1 bead (no segment): nothing beside a segment.
+        (
+            [
+                ReferenceBead(["doc:b001:s00"], "1:0", -4.6, None, None, None, []),
+                ReferenceBead([], "0:1", -4.6, 0, 5, "Title", []),
+            ],
+            [(0, 5)],
+            {"b001": None, "b002": None},
+        ),
+        ([], [], {"b001": None, "b002": None}),
+    ],
+)
+def test_reference_beside_each_segment(
+    bead: list[ReferenceBead], issues: list[tuple[int, int]], expected: dict[str, Any]
+) -> None:
+    a, b = seg("Yksi asia.", 0, block=1), seg("Toinen asia.", 12, block=2)
+    issues_ref = [
+        Issue(
+            "doc.en", "doc.en:p001", s, e, "GRAMMAR", "RULE", "error", "m", [], "languagetool", REF_TEXT[s:e]
+        )
+        for s, e in issues
+    ]
+    model = report.build_report(
+        DOC, ReportInputs(segments=[a, b], reference=bead, issues_ref=issues_ref), SIG
+    )
+    html = report.render_report(model)
+    for block in model.blocks:
+        r = block.segments[0].reference
+        want = expected[f"b{block.index:03d}"]
+        if want is None:
+            assert r is None
+            continue
+        kind, text, flagged, shared, held = want
+        assert r is not None and (r.kind, "".join(sp.text for sp in r.spans)) == (kind, text)
+        assert [text[i.start : i.end] for i in r.issues] == flagged == [i.issue.text for i in r.issues]
+        assert (list(r.shared), bool(r.review)) == (shared, held)
+    assert html.count('class="reference') == sum(1 for w in expected.values() if w)
+    assert ('data-reference-review="x"' in html) == any(w and w[4] for w in expected.values())
+
+
 def test_reviewer_removed_segment() -> None:
     a = seg("Poistettava lause.", 0)
     replace = change(a, 0, len(a.text), "", rule="review-replace", id=f"{a.id}:review-replace:0")
@@ -400,6 +473,8 @@ def test_article_text_is_escaped_everywhere(payload: str) -> None:
         aligned=[aligned(a, payload, [payload])],
         comparison=[[payload, "b"], [payload, payload]],
         review=[Decision(payload, "change", payload, text=payload, status="stale", message=payload)],
+        reference=[ReferenceBead([a.id], payload, 1.0, 0, len(payload) + 4, f"Ref {payload}", [payload])],
+        issues_ref=[Issue(**{**en_issue(a, 0, 3).to_dict(), "message": payload, "category": payload})],
     )
     html = render(inputs)
     if any(c in payload for c in '<>&"'):
@@ -496,6 +571,28 @@ def test_signature_names_models_and_languagetool() -> None:
     assert (sig.translation, sig.roundtrip) == ("translate-fi_en 1.0", "translate-en_fi 1.0")
     assert sig.languagetool != "not run"
     assert sig.line().startswith("pipeline:") and "|config:" in sig.line()
+
+
+REF_BEAD = ReferenceBead(["doc:b001:s00"], "1:1", 9.0, 0, 9, "Sentence.", [])
+
+
+@pytest.mark.parametrize(
+    ("reference", "issues_ref", "ran"),
+    [
+        ([REF_BEAD], [], True),  # LanguageTool checked the reference (and found nothing)
+        ([REF_BEAD], None, False),  # check-en has not run on it
+        ([], [], False),
+    ],
+)
+def test_signature_languagetool_on_the_reference(
+    reference: list[ReferenceBead], issues_ref: list[Issue] | None, ran: bool
+) -> None:
+    a = seg("Lause.", 0)
+    inputs = ReportInputs(
+        segments=[a], translations=[translation(a, None)], reference=reference, issues_ref=issues_ref
+    )
+    sig = report.signature(Workspace.of(SEED), inputs, {"SOURCE_DATE_EPOCH": "0"})
+    assert (sig.languagetool != "not run") == ran
 
 
 # --- inputs: optional, missing, malformed ---------------------------------------------------------------
