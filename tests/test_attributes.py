@@ -422,3 +422,39 @@ def test_dead_cue_warning_through_the_cli(tmp_path: Path) -> None:
         f"pipeline: warning: {tmp_path / 'cats-and-dogs.schema.yaml'}: "
         "cues_fi that match nothing in the article: attribute loyalty: 'papukaija'"
     ]
+
+
+CATS_EN = """\
+Cat or dog as a pet
+
+Many wonder which one suits a family better. Here we compare two popular pets.
+
+Cats
+
+A cat thrives well in a small flat. It does not need daily walks. \
+A cat's food costs are smaller than a dog's costs.
+
+Dogs
+
+A dog needs exercise many times a day. Unlike a cat, a dog does not thrive alone at home for long. \
+It is also very loyal to its owner.
+
+If you want more information, call us today!
+"""
+
+
+def test_english_values_from_the_reference(tmp_path: Path) -> None:
+    """With a reference and no model, value_en is the clause of the aligned reference with an English cue."""
+    schema = tmp_path / "schema" / "cats-and-dogs.schema.yaml"
+    schema.parent.mkdir()
+    text = (DATA / "cats-and-dogs.schema.yaml").read_text(encoding="utf-8")
+    schema.write_text(
+        text.replace("cues_fi: [ruokakulu, kulu]", "cues_fi: [ruokakulu, kulu]\n    cues_en: [cost]")
+    )
+    (tmp_path / "cats-and-dogs.en.txt").write_text(CATS_EN, encoding="utf-8")
+    rows = pd.read_csv(
+        run_doc(tmp_path, DATA / "cats-and-dogs.fi.txt", schema) / "comparison.csv", keep_default_na=False
+    )
+    values = {(r.attribute_en, r.role_en): (r.value_en) for r in rows.itertuples()}
+    assert values[("costs", "cat")] == "A cat's food costs are smaller than a dog's costs"
+    assert values[("loyalty", "dog")] == "It is also very loyal to its owner."  # no English cue: the sentence
