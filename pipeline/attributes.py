@@ -499,13 +499,17 @@ def _sentence_rows(  # noqa: PLR0917  (a private helper of extract)
         elif _FORMER in lowered and order:
             roles, how = [order[0][1]], "mention"
         polarity = "negative" if _negated(in_clause) else "positive"
+        said_of_other = True
         if contrast and contrast[1] == "comparative" and (degree := _comparative(in_clause)):
-            polarity = degree  # the side before "kuin"; the side after it gets the opposite below
+            if polarity == "positive":
+                polarity = degree  # the side before "kuin"; the side after it gets the opposite below
+            else:
+                said_of_other = False  # "ei ole pienempi kuin Y": X not less; of Y nothing certain
         value = (parsed_value(cleaned, parsed, cue) if parsed else None) or _clause(cleaned, cue)
         value_en = _english_value(english, attribute.cues_en) if english else ""
 
         facts = [(role, polarity, how) for role in roles]
-        if contrasted and contrasted not in roles:
+        if contrasted and contrasted not in roles and said_of_other:
             facts.append((contrasted, OPPOSITE[polarity], "contrast"))
         rows.extend(
             RoleAttribute(

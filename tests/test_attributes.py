@@ -312,6 +312,7 @@ COMPARATIVES = [
     ("Kissan kulut ovat halvemmat kuin koiran kulut.", {("cat", "costs"): "less", ("dog", "costs"): "more"}),
     ("Toisin kuin kissa, koira ei ole riski.", {("dog", "risk"): "not", ("cat", "risk"): "yes"}),
     ("Kissan riski on pieni.", {("cat", "risk"): "yes"}),
+    ("Kissan riski ei ole pienempi kuin koiran.", {("cat", "risk"): "not"}),  # of the dog: nothing sure
     ("", {}),
 ]
 
