@@ -100,7 +100,7 @@ $(OUT)/%/aligned.jsonl $(OUT)/%/aligned.csv $(OUT)/%/aligned.parquet $(OUT)/%/al
 
 $(OUT)/%/role_attributes.csv $(OUT)/%/role_attributes.parquet $(OUT)/%/comparison.csv $(OUT)/%/comparison.md: \
 		$(CORPUS)/%.schema.yaml $(OUT)/%/segments.jsonl $(OUT)/%/changes.jsonl $(OUT)/%/translations.jsonl \
-		$(PIPELINE_SRC) | $(NEED_VENV)
+		$(OUT)/%/aligned.jsonl $(PIPELINE_SRC) | $(NEED_VENV)
 	$(PY) -m pipeline -q run '$(CORPUS)/$*.fi.txt' --out-dir '$(@D)' --stage attributes
 
 # The publisher's copy: the cleaned text as .fi.txt and .md, segments triaged "reject" marked. The file

@@ -26,3 +26,8 @@ def escape(text: str) -> str:
 def table_row(cells: Iterable[str]) -> str:
     """One row of a Markdown table: each cell escaped on one line (an empty one shows a dash)."""
     return "| " + " | ".join(escape(_NEWLINE.sub(" ", c)) or EMPTY_CELL for c in cells) + " |"
+
+
+def escaped_row(cells: Iterable[str]) -> str:
+    """One row of a Markdown table from cells already escaped (links built around escaped text)."""
+    return "| " + " | ".join(_NEWLINE.sub(" ", c) or EMPTY_CELL for c in cells) + " |"

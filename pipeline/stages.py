@@ -82,7 +82,8 @@ STAGES: dict[str, Stage] = {
         inputs=attributes.INPUTS,
         outputs=attributes.OUTPUTS,
         run=attributes.run_stage,
-        help="role-attribute table and comparison (reads <doc>.schema.yaml, segments, changes, translations)",
+        help="role-attribute table and comparison (reads <doc>.schema.yaml, segments, changes, translations, "
+        "the aligned reference)",
     ),
     "check-en": Stage(
         name="check-en",

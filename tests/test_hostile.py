@@ -627,17 +627,27 @@ MARKDOWN_CASES = [
 ]
 
 
-def rendered_text(markdown_text: str) -> list[str]:
-    """The text of each inline run of a Markdown document; an AssertionError where any is markup."""
+def rendered_text(markdown_text: str, link_prefix: str | None = None) -> list[str]:
+    """The text of each inline run of a Markdown document; an AssertionError where any is markup
+    (but links to `link_prefix…`, when given: the text of one is kept, its target dropped)."""
     from markdown_it import MarkdownIt  # noqa: PLC0415
 
     out = []
     for token in MarkdownIt("commonmark").enable("table").parse(markdown_text):
         assert token.type != "html_block", markdown_text
         if token.type == "inline":
-            kinds = {c.type for c in token.children or []}
+            children = token.children or []
+            links = [c for c in children if c.type == "link_open"]
+            assert link_prefix is not None or not links, markdown_text
+            assert all(str(c.attrs.get("href", "")).startswith(link_prefix or "") for c in links)
+            kinds = {c.type for c in children} - ({"link_open", "link_close"} if link_prefix else set())
             assert kinds <= {"text", "softbreak"}, (markdown_text, kinds)
-            out.append("".join(c.content if c.type == "text" else "\n" for c in token.children or []))
+            out.append(
+                "".join(
+                    c.content if c.type == "text" else "" if c.type.startswith("link") else "\n"
+                    for c in children
+                )
+            )
     return out
 
 
@@ -655,18 +665,27 @@ def test_published_markdown_renders_article_text_as_text(text: str) -> None:
 )
 def test_comparison_cells_and_labels_render_as_text(text: str) -> None:
     label = text or "tyhjä"
+    cue = (attributes.Cue("x", (frozenset({"x"}),)),)
     schema = attributes.Schema(
-        (attributes.Role("a", label, "a", (("a",),)), attributes.Role("b", "b", "b", (("b",),))),
-        (attributes.Attribute("c", label + " ominaisuus", "c", (("c",),)),),
+        (attributes.Role("a", label, "a", cue), attributes.Role("b", "b", "b", cue)),
+        (attributes.Attribute("c", label + " ominaisuus", label, cue),),
     )
     row = attributes.RoleAttribute(
-        "doc", "a", "c", "positive", text, "", "", "doc:b001:s00", text, 0.9, "mention"
+        "doc", "a", "c", "positive", text, "", "", "doc:b001:s00", "s-1-0", text, 0.9, "mention"
     )
     table = attributes.comparison_markdown(schema, [row] if text else [])
     one_line = " ".join(label.splitlines())
-    cell = " ".join(text.splitlines()) or "–"
-    # One table: a header of three cells and one row of three, each cell its text.
-    assert rendered_text(table) == ["ominaisuus", one_line, "b", one_line + " ominaisuus", cell, "–"]
+    cell = " ".join(text.splitlines()) + " (yes)" if text else "–"
+    # One table: a header of three cells and one row of three, each cell its text (the value a link
+    # to its segment in the report, then its direction).
+    assert rendered_text(table, "report.html#s-1-0") == [
+        "ominaisuus (attribute)",
+        f"{one_line} (a)",
+        "b",
+        f"{one_line} ominaisuus ({one_line})",
+        cell,
+        "–",
+    ]
     assert len(table.splitlines()) == 3
 
 

@@ -521,6 +521,10 @@ def test_report_is_self_contained(seed_out: Path, monkeypatch: pytest.MonkeyPatc
     assert 'class="issue' in html and 'data-severity="error"' in html
     assert 'data-triage="review"' in html
     assert 'id="comparison"' in html  # the seed has a schema
+    # Each comparison value links to its segment (comparison.csv's anchor column).
+    comparison = html[html.index('id="comparison"') :]
+    assert "<th>direction</th>" in comparison and "<th>attribute_en</th>" in comparison
+    assert '<a href="#s-13-0">s-13-0</a>' in comparison and 'id="s-13-0"' in html
     assert "date:2023-11-14" in html
     assert re.search(r'id="recheck"[^>]*>After cleaning: \d+ of 31 segments still', html)
     assert "languagetool:not run" in html and "fi-en:none" in html
