@@ -111,6 +111,22 @@ def test_values_and_full_page_screenshot(tmp_path: Path) -> None:
     assert [p.name for p in shot.parent.iterdir()] == ["page.png"]  # no temporary file left
 
 
+def test_viewport_and_first_screen_screenshot(tmp_path: Path) -> None:
+    body = "<p style='height: 3000px'>pitkä</p>"
+    shot = tmp_path / "first.png"
+    size = "[window.innerWidth, window.innerHeight]"
+    result = inspect_page(
+        page(tmp_path, body),
+        screenshot=shot,
+        viewport=(1400, 1200),
+        full_page=False,
+        expressions={"size": size},
+        timeout=30,
+    )
+    assert result.errors == () and result.values["size"] == [1400, 1200]
+    assert struct.unpack(">II", shot.read_bytes()[16:24]) == (1400, 1200)  # the first screen only
+
+
 def test_flags_and_pipe_fds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Chromium gets exactly the agreed flags, and the DevTools pipe on fds 3 and 4."""
     fake = tmp_path / "chromium"

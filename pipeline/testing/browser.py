@@ -376,12 +376,15 @@ def inspect_page(
     screenshot: Path | None = None,
     expressions: Mapping[str, str] | None = None,
     timeout: float = 60,
+    viewport: tuple[int, int] | None = None,
+    full_page: bool = True,
 ) -> PageResult:
     """Load `html` in headless Chromium; its errors, outside requests, expression values, screenshot.
 
     `expressions` maps names to JavaScript expressions evaluated after the load event (promises
     are awaited; results come back by value, so they must be JSON-like). A screenshot, when asked
-    for, is a PNG of the whole page (up to MAX_SCREENSHOT_HEIGHT pixels tall).
+    for, is a PNG of the whole page (up to MAX_SCREENSHOT_HEIGHT pixels tall), or with `full_page`
+    false of the first screen. `viewport` is the window's (width, height), VIEWPORT by default.
     """
     path = Path(html)
     if not path.is_file():
@@ -398,6 +401,8 @@ def inspect_page(
                 screenshot=screenshot,
                 expressions=expressions or {},
                 deadline=deadline,
+                viewport=VIEWPORT if viewport is None else {"width": viewport[0], "height": viewport[1]},
+                full_page=full_page,
             )
         except _Timeout as exc:
             raise BrowserError(f"{path}: Chromium did not finish within {timeout:g} s ({exc})") from None
@@ -414,6 +419,8 @@ def _inspect(
     screenshot: Path | None,
     expressions: Mapping[str, str],
     deadline: float,
+    viewport: Mapping[str, int] = VIEWPORT,
+    full_page: bool = True,
 ) -> PageResult:
     """Drive one page in a started browser (see `inspect_page`)."""
     collector = _Collector(browser, url)
@@ -428,7 +435,7 @@ def _inspect(
         ("Network.enable", {}),
         ("Page.enable", {}),
         ("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}),
-        ("Emulation.setDeviceMetricsOverride", {**VIEWPORT, "deviceScaleFactor": 1, "mobile": False}),
+        ("Emulation.setDeviceMetricsOverride", {**viewport, "deviceScaleFactor": 1, "mobile": False}),
     ):
         browser.call(method, params, session, deadline=deadline)
     navigated = browser.call("Page.navigate", {"url": url}, session, deadline=deadline)
@@ -446,7 +453,7 @@ def _inspect(
         for name, expression in expressions.items()
     }
     if screenshot is not None:
-        _screenshot(browser, session, screenshot, deadline=deadline)
+        _screenshot(browser, session, screenshot, deadline=deadline, viewport=viewport, full_page=full_page)
     return PageResult(
         url=url,
         errors=tuple(collector.errors),
@@ -480,12 +487,22 @@ def _evaluate(
     return reply.get("result", {}).get("value")
 
 
-def _screenshot(browser: _Browser, session: str, out: Path, *, deadline: float) -> None:
-    """Save a PNG of the whole page (cut at MAX_SCREENSHOT_HEIGHT)."""
-    metrics = browser.call("Page.getLayoutMetrics", {}, session, deadline=deadline)
-    size = metrics.get("cssContentSize") or metrics.get("contentSize") or {}
-    width = max(VIEWPORT["width"], math.ceil(size.get("width", 0)))
-    height = min(MAX_SCREENSHOT_HEIGHT, max(VIEWPORT["height"], math.ceil(size.get("height", 0))))
+def _screenshot(
+    browser: _Browser,
+    session: str,
+    out: Path,
+    *,
+    deadline: float,
+    viewport: Mapping[str, int] = VIEWPORT,
+    full_page: bool = True,
+) -> None:
+    """Save a PNG of the whole page (cut at MAX_SCREENSHOT_HEIGHT), or of the first screen."""
+    width, height = viewport["width"], viewport["height"]
+    if full_page:
+        metrics = browser.call("Page.getLayoutMetrics", {}, session, deadline=deadline)
+        size = metrics.get("cssContentSize") or metrics.get("contentSize") or {}
+        width = max(width, math.ceil(size.get("width", 0)))
+        height = min(MAX_SCREENSHOT_HEIGHT, max(height, math.ceil(size.get("height", 0))))
     clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
     reply = browser.call(
         "Page.captureScreenshot",
