@@ -263,7 +263,7 @@ def test_empty_document() -> None:
     assert model.summary.segments == 0
     assert all(not c.bars for c in model.summary.charts)
     html = report.render_report(model)
-    assert '<span id="shown-count">0</span> of 0 shown' in html
+    assert '<span id="shown-count">0</span> of 0 segments shown' in html
 
 
 def test_model_of_a_small_document() -> None:
@@ -512,7 +512,9 @@ def test_missing_optional_inputs(tmp_path: Path) -> None:
     """Without translations, English issues, triage, comparison or review the report still renders."""
     write_minimal(tmp_path)
     html = report.run_stage(Workspace(tmp_path / "doc.fi.txt", tmp_path)).read_text(encoding="utf-8")
-    assert "no translation record" in html
+    # One notice for the page, not one per card.
+    assert "No English retranslation for any segment: skipped: the translate stage has not run" in html
+    assert "no translation record" not in html
     assert "languagetool:not run" in html
     assert 'id="comparison"' not in html and 'class="stale"' not in html
     assert 'data-triage="none"' in html
@@ -588,7 +590,7 @@ def test_cli_report_stage_on_the_seed(seed_out: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     html = (seed_out / "report.html").read_text(encoding="utf-8")
-    assert html.count('class="segment"') == 31
+    assert html.count('<article class="segment') == 31
     assert "Virtual Assistant" in html
 
 
