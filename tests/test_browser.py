@@ -127,6 +127,35 @@ def test_viewport_and_first_screen_screenshot(tmp_path: Path) -> None:
     assert struct.unpack(">II", shot.read_bytes()[16:24]) == (1400, 1200)  # the first screen only
 
 
+DOWNLOAD = """(() => {
+  const link = document.createElement('a');
+  link.href = window.URL.createObjectURL(new Blob(['päätös: hylkää\\n'], {type: 'text/plain'}));
+  link.download = 'tiedosto.yaml';
+  document.body.appendChild(link);
+  link.click();
+  return true;
+})()"""
+
+
+def test_a_blob_download_is_saved_and_waited_for(tmp_path: Path) -> None:
+    result = inspect_page(
+        page(tmp_path, "<p>x</p>"),
+        downloads=tmp_path / "down",
+        expect_downloads=1,
+        expressions={"click": DOWNLOAD},
+        timeout=30,
+    )
+    assert result.errors == () and result.requests == ()
+    assert list(result.downloads) == ["tiedosto.yaml"]
+    assert result.downloads["tiedosto.yaml"].read_text(encoding="utf-8") == "päätös: hylkää\n"
+
+
+def test_without_a_download_directory_nothing_is_saved(tmp_path: Path) -> None:
+    result = inspect_page(page(tmp_path, "<p>x</p>"), expressions={"click": DOWNLOAD}, timeout=30)
+    assert result.errors == () and result.downloads == {}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html"]
+
+
 def test_flags_and_pipe_fds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Chromium gets exactly the agreed flags, and the DevTools pipe on fds 3 and 4."""
     fake = tmp_path / "chromium"

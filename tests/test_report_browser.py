@@ -158,8 +158,11 @@ def test_review_on_the_page_then_rerun(seed_path: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     report = build_report(source, out)
     change = f'li.change[data-change="{REJECTED}"]'
+    downloads = tmp_path / "downloads"
     result = inspect_page(
         report,
+        downloads=downloads,
+        expect_downloads=1,
         expressions={
             "before": YAML,
             "reject": click(f'{change} button[data-act="reject"]'),
@@ -169,6 +172,7 @@ def test_review_on_the_page_then_rerun(seed_path: Path, tmp_path: Path) -> None:
             "yaml": YAML,
             "saved": "Object.keys(localStorage).filter(k => k.startsWith('pipeline-review:'))",
             "download": "document.getElementById('review-download').textContent",
+            "click_download": click("#review-download"),
         },
     )
     assert result.errors == () and result.requests == ()
@@ -177,10 +181,13 @@ def test_review_on_the_page_then_rerun(seed_path: Path, tmp_path: Path) -> None:
     assert values["pressed"] == "true" and values["count"] == "2"
     assert values["download"] == f"download {DOC}.review.yaml"
     assert len(values["saved"]) == 1 and values["saved"][0].startswith(f"pipeline-review:{DOC}:")
-    exported = values["yaml"]
+    # The downloaded file, saved where the clean stage reads it; it is what the page shows.
+    assert list(result.downloads) == [f"{DOC}.review.yaml"]
+    exported = result.downloads[f"{DOC}.review.yaml"].read_text(encoding="utf-8")
+    assert exported == values["yaml"]
     review_file = Workspace.of(source).path("review")
     assert review_file.name == f"{DOC}.review.yaml"
-    review_file.write_text(exported, encoding="utf-8")
+    shutil.copyfile(result.downloads[f"{DOC}.review.yaml"], review_file)
     decisions = review.load_review(review_file)
     assert [(d.target, d.decision, d.text) for d in decisions] == [
         (REJECTED, "reject", None),
