@@ -171,6 +171,7 @@ def test_review_on_the_page_then_rerun(seed_path: Path, tmp_path: Path) -> None:
             "count": "document.getElementById('decision-count').textContent",
             "yaml": YAML,
             "saved": "Object.keys(localStorage).filter(k => k.startsWith('pipeline-review:'))",
+            "stored": "JSON.parse(localStorage.getItem(Object.keys(localStorage)[0]))",
             "download": "document.getElementById('review-download').textContent",
             "click_download": click("#review-download"),
         },
@@ -181,6 +182,8 @@ def test_review_on_the_page_then_rerun(seed_path: Path, tmp_path: Path) -> None:
     assert values["pressed"] == "true" and values["count"] == "2"
     assert values["download"] == f"download {DOC}.review.yaml"
     assert len(values["saved"]) == 1 and values["saved"][0].startswith(f"pipeline-review:{DOC}:")
+    assert values["stored"]["changes"] == {REJECTED: "reject"}
+    assert values["stored"]["segments"] == {EDITED: {"text": NEW_TEXT}}
     # The downloaded file, saved where the clean stage reads it; it is what the page shows.
     assert list(result.downloads) == [f"{DOC}.review.yaml"]
     exported = result.downloads[f"{DOC}.review.yaml"].read_text(encoding="utf-8")
@@ -232,18 +235,26 @@ NASTY = [
 def test_exported_review_file_reads_back_exactly(tmp_path: Path) -> None:
     """Whatever a reviewer types, the exported YAML reads back (through review.py) as typed."""
     source = tmp_path / "doc.fi.txt"
-    source.write_text("".join(f"Lause {n} on tässä.\n\n" for n in range(len(NASTY))), encoding="utf-8")
+    lines = [f"Lause {n} on tässä.\n\n" for n in range(len(NASTY))]
+    source.write_text("".join(lines) + "Viimeinen.\n", encoding="utf-8")
     report = build_report(source, tmp_path / "out")
     boxes = {f"doc:b{n:03d}:s00": text for n, text in enumerate(NASTY)}
     expressions = {
         f"edit {n}": type_into(f'.segment[data-segment="{seg}"] textarea.edit-text', text)
         for n, (seg, text) in enumerate(boxes.items())
     }
-    result = inspect_page(report, expressions={**expressions, "yaml": YAML})
+    removed = f"doc:b{len(NASTY):03d}:s00"
+    remove = (
+        f"(() => {{ const box = document.querySelector('.segment[data-segment=\"{removed}\"] .edit-remove');"
+        " box.checked = true; box.dispatchEvent(new Event('input', {bubbles: true})); return true; })()"
+    )
+    result = inspect_page(report, expressions={**expressions, "remove": remove, "yaml": YAML})
     assert result.errors == ()
     path = tmp_path / "doc.review.yaml"
     path.write_text(result.values["yaml"], encoding="utf-8")
-    assert {d.target: d.text for d in review.load_review(path)} == boxes
+    decisions = review.load_review(path)
+    assert {d.target: d.text for d in decisions if d.decision == "replace"} == boxes
+    assert [(d.target, d.was) for d in decisions if d.decision == "remove"] == [(removed, "Viimeinen.")]
 
 
 def test_first_screen_of_the_seed_shows_flagged_segments(seed_path: Path, tmp_path: Path) -> None:

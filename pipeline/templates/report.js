@@ -307,7 +307,8 @@
       if (event.target.checked) {
         state.segments[seg.dataset.segment] = {remove: true};
       } else {
-        setText(seg, box.value);
+        // A segment the review file removed has an empty box: start again from its original text.
+        setText(seg, box.value || seg.dataset.was);
       }
     }
     changed();
