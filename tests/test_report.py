@@ -644,7 +644,7 @@ def test_report_with_tiny_model(installed: Path, tmp_path: Path) -> None:
 
 
 def test_report_shows_the_reviewer_decisions(tmp_path: Path) -> None:
-    """A review file (a rejected change, a removed segment, a stale decision) through clean and report."""
+    """A review file (a rejected change, a removed segment, an unknown id) through clean and report."""
     source = tmp_path / "doc.fi.txt"
     source.write_text("Otsikko\n\nKissa nukkuu . Toinen lause on tässä.\n", encoding="utf-8")
     out = tmp_path / "out"
@@ -659,6 +659,7 @@ def test_report_shows_the_reviewer_decisions(tmp_path: Path) -> None:
     assert f'data-change="{rejected}" data-decision="reject"' in html
     assert "reviewer: reject" in html
     assert 'id="stale"' in html and "1 reviewer decision was not applied" in html
+    assert '<span class="review-unknown">unknown</span> <code>doc:b001:s00:gone:3</code>' in html
     assert "removed by the reviewer" in html
     model = report.build_report(DOC, report.load_inputs(Workspace.for_outputs(out)), SIG)
     assert model.summary.rejected == 1
