@@ -156,6 +156,17 @@ def test_without_a_download_directory_nothing_is_saved(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html"]
 
 
+def test_a_script_before_the_page(tmp_path: Path) -> None:
+    body = "<script>document.title = localStorage.getItem('k') || 'none'</script>"
+    result = inspect_page(
+        page(tmp_path, body),
+        before_load="localStorage.setItem('k', 'asetettu')",
+        expressions={"title": "document.title"},
+        timeout=30,
+    )
+    assert result.errors == () and result.values["title"] == "asetettu"
+
+
 def test_flags_and_pipe_fds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Chromium gets exactly the agreed flags, and the DevTools pipe on fds 3 and 4."""
     fake = tmp_path / "chromium"

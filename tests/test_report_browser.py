@@ -5,6 +5,7 @@ the clean stage with it); screenshots are saved under outputs/ for people to loo
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -215,6 +216,34 @@ def test_review_on_the_page_then_rerun(seed_path: Path, tmp_path: Path) -> None:
         return [line for line in text.splitlines() if not line.startswith("#")]
 
     assert again.errors == () and decisions_of(again.values["yaml"]) == decisions_of(exported)
+
+
+def test_saved_decisions_come_back_only_for_the_same_content(tmp_path: Path) -> None:
+    """Reopening the report brings back the decisions kept in the browser under its content key;
+    those kept for another version of the document (other text) are not applied, and the page says so."""
+    source = tmp_path / "doc.fi.txt"
+    source.write_text("Otsikko\n\nKissa nukkuu . Koira haukkuu.\n", encoding="utf-8")
+    report = build_report(source, tmp_path / "out")
+    html = report.read_text(encoding="utf-8")
+    match = re.search(r'data-content-key="([0-9a-f]+)"', html)
+    assert match is not None
+    (fix,) = [c["id"] for c in io.read_jsonl(tmp_path / "out" / "changes.jsonl")]
+    mine = {"changes": {fix: "reject"}, "segments": {}, "dismissed": {}}
+    other = {"changes": {}, "segments": {"doc:b001:s01": {"remove": True}}, "dismissed": {}}
+    before_load = (
+        f"localStorage.setItem('pipeline-review:doc:{match[1]}', {json.dumps(json.dumps(mine))});"
+        f"localStorage.setItem('pipeline-review:doc:0123456789abcdef', {json.dumps(json.dumps(other))});"
+    )
+    result = inspect_page(
+        report,
+        before_load=before_load,
+        expressions={"yaml": YAML, "note": "document.getElementById('review-storage').textContent"},
+    )
+    assert result.errors == ()
+    path = tmp_path / "doc.review.yaml"
+    path.write_text(result.values["yaml"], encoding="utf-8")
+    assert [(d.target, d.decision) for d in review.load_review(path)] == [(fix, "reject")]
+    assert "earlier version of this report" in result.values["note"]
 
 
 NASTY = [

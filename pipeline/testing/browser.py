@@ -388,6 +388,7 @@ def inspect_page(
     full_page: bool = True,
     downloads: Path | None = None,
     expect_downloads: int = 0,
+    before_load: str | None = None,
 ) -> PageResult:
     """Load `html` in headless Chromium; its errors, outside requests, expression values, screenshot.
 
@@ -398,7 +399,8 @@ def inspect_page(
     With `downloads`, files the page downloads (a Blob behind `<a download>`, say) are saved in
     that directory; after the expressions, `expect_downloads` of them are waited for (a download's
     events come after the click that starts it), and every one begun is waited for to end.
-    Without `downloads`, none is saved.
+    Without `downloads`, none is saved. `before_load` is a script run in the page before its own
+    (to put something in its local storage, say: each page starts with a fresh profile).
     """
     path = Path(html)
     if not path.is_file():
@@ -419,6 +421,7 @@ def inspect_page(
                 full_page=full_page,
                 downloads=downloads,
                 expect_downloads=expect_downloads,
+                before_load=before_load,
             )
         except _Timeout as exc:
             raise BrowserError(f"{path}: Chromium did not finish within {timeout:g} s ({exc})") from None
@@ -439,6 +442,7 @@ def _inspect(
     full_page: bool = True,
     downloads: Path | None = None,
     expect_downloads: int = 0,
+    before_load: str | None = None,
 ) -> PageResult:
     """Drive one page in a started browser (see `inspect_page`)."""
     collector = _Collector(browser, url)
@@ -466,6 +470,10 @@ def _inspect(
         ("Emulation.setDeviceMetricsOverride", {**viewport, "deviceScaleFactor": 1, "mobile": False}),
     ):
         browser.call(method, params, session, deadline=deadline)
+    if before_load is not None:
+        browser.call(
+            "Page.addScriptToEvaluateOnNewDocument", {"source": before_load}, session, deadline=deadline
+        )
     navigated = browser.call("Page.navigate", {"url": url}, session, deadline=deadline)
     if navigated.get("errorText"):
         raise BrowserError(f"Chromium could not open it: {navigated['errorText']}")
