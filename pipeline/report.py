@@ -7,6 +7,8 @@ as text. `run` reads a document's outputs and writes `report.html` atomically.
 
 The page is self-contained (inline CSS, JS and SVG; no URL of any kind) and deterministic: the same
 inputs give the same bytes, the date included when SOURCE_DATE_EPOCH pins it (reproducible-builds).
+It puts the segments that need a decision first, and lets the reviewer decide on them and export
+`<doc>.review.yaml` (report.js; the model gives it each decision's `was` and the content key).
 """
 
 from __future__ import annotations
