@@ -327,8 +327,11 @@ def merged_into(change_id: str) -> str:
 # The reviewer's decisions (`<doc>.review.yaml`): accept or reject a change; replace or remove a segment.
 REVIEWER_ACCEPT, REVIEWER_REJECT = "accept", "reject"
 REVIEWER_REPLACE, REVIEWER_REMOVE = "replace", "remove"
-# What became of a reviewer's decision (review.jsonl).
+# What became of a reviewer's decision (review.jsonl). A decision on an id that matches nothing is
+# stale when it names the text it was made on (`was`: the id existed then), else unknown (as far as
+# the file shows, the id never existed: a mistyped one); issue 14.
 REVIEW_APPLIED, REVIEW_STALE, REVIEW_CONFLICT = "applied", "stale", "conflict"
+REVIEW_UNKNOWN = "unknown"
 # Triage decisions of the align stage, in order of severity.
 TRIAGE_PUBLISH, TRIAGE_REVIEW, TRIAGE_REJECT = "publish", "review", "reject"
 # The triage reasons of a segment the reviewer removed (never published) or replaced with new text

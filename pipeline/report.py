@@ -7,6 +7,8 @@ as text. `run` reads a document's outputs and writes `report.html` atomically.
 
 The page is self-contained (inline CSS, JS and SVG; no URL of any kind) and deterministic: the same
 inputs give the same bytes, the date included when SOURCE_DATE_EPOCH pins it (reproducible-builds).
+It puts the segments that need a decision first, and lets the reviewer decide on them and export
+`<doc>.review.yaml` (report.js; the model gives it each decision's `was` and the content key).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from pathlib import Path
 import jinja2
 
 from . import __version__, io, triage
-from .clean import read_recheck
+from .clean import change_id, read_recheck
 from .consistency import check_inputs
 from .edits import cleaned_segment
 from .errors import ConfigError, InputError
@@ -36,8 +38,12 @@ from .records import (
     REVIEW_APPLIED,
     REVIEWER_ACCEPT,
     REVIEWER_REJECT,
+    REVIEWER_REMOVE,
+    REVIEWER_REPLACE,
     SEVERITIES,
+    SKIPPED_NOT_RUN,
     TRANSLATION_OK,
+    TRIAGE_REJECT,
     AlignedSegment,
     Change,
     Issue,
@@ -46,7 +52,7 @@ from .records import (
     Segment,
     Translation,
 )
-from .review import Decision
+from .review import REPLACE_RULE, Decision
 from .workspace import INDEX, Workspace
 
 INPUTS = (
@@ -158,10 +164,17 @@ class DiffPiece:
 
 @dataclass(frozen=True)
 class ChangeView:
-    """A change of the clean stage (or a reviewer's replacement), with what became of the decision on it."""
+    """A change of the clean stage (or a reviewer's replacement), with what became of the decision on it
+    and the issue it fixes (shown with the change, not again in the issue list)."""
 
     change: Change
     review: Decision | None
+    issue: IssueView | None = None
+
+    @property
+    def reviewable(self) -> bool:
+        """Whether the page offers accept/reject (a reviewer's own replacement is edited on its segment)."""
+        return self.change.rule != REPLACE_RULE
 
 
 @dataclass(frozen=True)
@@ -209,6 +222,23 @@ class SegmentView:
     triage: str
     reasons: tuple[str, ...]
     reference: ReferenceView | None = None  # None: no reference, or none of it aligned with this segment
+    text: str = ""  # the original text (the `was` of a decision on the segment)
+    cleaned: str = ""  # the cleaned text, the reviewer's decisions applied
+    flagged: bool = False  # needs the reviewer: issues, changes, or a triage reason of its own
+
+    @property
+    def open_issues(self) -> tuple[IssueView, ...]:
+        """The issues no change fixes (those a change fixes are shown with it)."""
+        fixed = {c.issue.key for c in self.changes if c.issue is not None}
+        return tuple(i for i in self.issues if i.key not in fixed)
+
+    @property
+    def reviewer_text(self) -> str | None:
+        """The text a reviewer's applied replacement gave the segment ("" when removed), else None."""
+        for r in self.reviews:
+            if r.status == REVIEW_APPLIED and r.decision in (REVIEWER_REPLACE, REVIEWER_REMOVE):
+                return r.text or ""
+        return None
 
 
 @dataclass(frozen=True)
@@ -283,6 +313,31 @@ class ReportModel:
     filters: Filters
     blocks: tuple[BlockView, ...]
     comparison: Comparison | None
+    content_key: str = ""  # the article and its changes (see content_key): the page's saved decisions
+    english_notice: str | None = None  # the status every segment's retranslation shares when skipped
+
+    def _blocks(self, flagged: bool) -> tuple[BlockView, ...]:
+        out = []
+        for b in self.blocks:
+            segments = tuple(g for g in b.segments if g.flagged == flagged)
+            if segments:
+                out.append(dataclasses.replace(b, segments=segments))
+        return tuple(out)
+
+    @property
+    def attention(self) -> tuple[BlockView, ...]:
+        """The blocks with their segments that need the reviewer, in document order."""
+        return self._blocks(True)
+
+    @property
+    def rest(self) -> tuple[BlockView, ...]:
+        """The blocks with their segments that need nothing (no issue, no change), in document order."""
+        return self._blocks(False)
+
+    @property
+    def flagged(self) -> int:
+        """How many segments need the reviewer."""
+        return sum(g.flagged for b in self.blocks for g in b.segments)
 
 
 @dataclass(frozen=True)
@@ -401,6 +456,28 @@ def _by_category(issues: Iterable[Issue]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+def content_key(doc: str, segments: Iterable[Segment], changes: Iterable[Change]) -> str:
+    """A short SHA-256 of the article and its changes: the page keeps a reviewer's unsaved decisions
+    under it, so a report rebuilt on another text or other rules does not apply them (issue 14)."""
+    digest = hashlib.sha256(f"{doc}\0".encode())
+    for s in segments:
+        digest.update(f"s\0{s.id}\0{s.text}\0".encode())
+    for c in changes:
+        if c.rule != REPLACE_RULE:  # the reviewer's own replacements come from the review file
+            digest.update(f"c\0{c.id}\0{c.original}\0{c.replacement}\0".encode())
+    return digest.hexdigest()[:16]
+
+
+def _needs_review(
+    issues: Sequence[IssueView], changes: Sequence[ChangeView], row: AlignedSegment | None
+) -> bool:
+    """Issues or changes to decide on, or a triage reason of the segment's own (not the missing scores
+    every segment shares without a model)."""
+    if issues or changes or (row is not None and row.decision == TRIAGE_REJECT):
+        return True
+    return row is not None and any(r != triage.REASON_NO_SCORES for r in row.reasons)
+
+
 def _translation_view(t: Translation, issues: Sequence[IssueView]) -> TranslationView:
     ok = t.status == TRANSLATION_OK and t.text is not None
     return TranslationView(
@@ -449,11 +526,9 @@ def build_report(doc: str, inputs: ReportInputs, signature: Signature) -> Report
     en_by_segment: dict[str, list[Issue]] = {}
     for issue in issues_en:
         en_by_segment.setdefault(issue.segment, []).append(issue)
-    changes_by_segment: dict[str, list[ChangeView]] = {}
+    changes_by_segment: dict[str, list[Change]] = {}
     for change in changes:
-        changes_by_segment.setdefault(change.segment, []).append(
-            ChangeView(change=change, review=review_by_target.get(change.id))
-        )
+        changes_by_segment.setdefault(change.segment, []).append(change)
 
     blocks: list[BlockView] = []
     counter = 0
@@ -475,6 +550,12 @@ def build_report(doc: str, inputs: ReportInputs, signature: Signature) -> Report
         cleaned = cleaned_segment(seg, changes)
         t = translations.get(seg.id)
         row = aligned.get(seg.id)
+        fixes = {change_id(i.issue, seg): i for i in fi}
+        change_views = tuple(
+            ChangeView(change=c, review=review_by_target.get(c.id), issue=fixes.get(c.id))
+            for c in changes_by_segment.get(seg.id, ())
+        )
+        reference = _reference_view(bead, seg.id, ref) if bead is not None else None
         view = SegmentView(
             id=seg.id,
             anchor=f"s-{seg.block}-{seg.sentence}",
@@ -484,12 +565,17 @@ def build_report(doc: str, inputs: ReportInputs, signature: Signature) -> Report
             diff=tuple(word_diff(seg.text, cleaned)),
             changed=cleaned != seg.text,
             removed=bool(seg.text) and not cleaned,
-            changes=tuple(changes_by_segment.get(seg.id, ())),
+            changes=change_views,
             reviews=tuple(r for r in inputs.review if r.kind == "segment" and r.target == seg.id),
             translation=_translation_view(t, en) if t is not None else None,
             triage=row.decision if row is not None else NO_TRIAGE,
             reasons=tuple(row.reasons) if row is not None else (),
-            reference=_reference_view(bead, seg.id, ref) if bead is not None else None,
+            reference=reference,
+            text=seg.text,
+            cleaned=cleaned,
+            # A reference bead held for review needs the reviewer too (issue 14, item 2).
+            flagged=_needs_review(fi, change_views, row)
+            or (reference is not None and bool(reference.review)),
         )
         if blocks and blocks[-1].index == seg.block:
             blocks[-1] = dataclasses.replace(blocks[-1], segments=(*blocks[-1].segments, view))
@@ -507,7 +593,28 @@ def build_report(doc: str, inputs: ReportInputs, signature: Signature) -> Report
     if inputs.comparison:
         header, *rows = (tuple(r) for r in inputs.comparison)
         comparison = Comparison(header, tuple(rows))
-    return ReportModel(doc, signature, summary, filters, tuple(blocks), comparison)
+    return ReportModel(
+        doc,
+        signature,
+        summary,
+        filters,
+        tuple(blocks),
+        comparison,
+        content_key=content_key(doc, inputs.segments, changes),
+        english_notice=english_notice(inputs.segments, inputs.translations),
+    )
+
+
+def english_notice(segments: Sequence[Segment], translations: Sequence[Translation]) -> str | None:
+    """Why no segment has a retranslation, when it is the same for all (said once, not on every card)."""
+    if not segments:
+        return None
+    if not translations:
+        return SKIPPED_NOT_RUN
+    statuses = {t.status for t in translations}
+    if len(statuses) > 1 or len(translations) != len(segments) or TRANSLATION_OK in statuses:
+        return None
+    return statuses.pop()
 
 
 def summarise(inputs: ReportInputs) -> Summary:
@@ -620,7 +727,11 @@ def environment() -> jinja2.Environment:
 
 def render_report(model: ReportModel) -> str:
     """report.html of a report model."""
-    return environment().get_template("report.html.j2").render(m=model, triage_values=TRIAGE_VALUES)
+    return (
+        environment()
+        .get_template("report.html.j2")
+        .render(m=model, triage_values=TRIAGE_VALUES, no_scores=triage.REASON_NO_SCORES)
+    )
 
 
 # --- files ---------------------------------------------------------------------------------------------

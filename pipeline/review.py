@@ -10,12 +10,16 @@ segment's text:
       <segment id>: {remove: true}   # the segment is left out of the cleaned text
 
 `was` (optional) is the text the decision was made on: when the article changed, a decision whose
-`was` no longer matches is stale. Every decision gets a status (applied, stale or conflict) in
-`outputs/<doc>/review.jsonl` and a warning when it is not applied, so none is silently dropped.
+`was` no longer matches is stale. An id that matches nothing is stale when the decision has a `was`
+(the id existed when it was made; the report page always writes `was`), else unknown: a mistyped id
+is not reported as a changed text. Every decision gets a status (applied, stale, unknown or
+conflict) in `outputs/<doc>/review.jsonl` and a warning when it is not applied, so none is silently
+dropped.
 """
 
 from __future__ import annotations
 
+import difflib
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -29,6 +33,7 @@ from .records import (
     REVIEW_APPLIED,
     REVIEW_CONFLICT,
     REVIEW_STALE,
+    REVIEW_UNKNOWN,
     REVIEWER_ACCEPT,
     REVIEWER_REJECT,
     REVIEWER_REMOVE,
@@ -45,7 +50,7 @@ REPLACE_RULE = "review-replace"
 
 @dataclass(frozen=True)
 class Decision(Record):
-    """One reviewer decision and what became of it (`status`: applied, stale or conflict)."""
+    """One reviewer decision and what became of it (`status`: applied, stale, unknown or conflict)."""
 
     target: str  # a change id or a segment id
     kind: str  # change | segment
@@ -149,12 +154,20 @@ def _removal_spans(segments: Sequence[Segment], removed: set[str]) -> dict[str, 
     return spans
 
 
+def _missing(d: Decision, kind: str, ids: Iterable[str]) -> Decision:
+    """A decision on an id that matches nothing: stale when it has a `was`, else unknown."""
+    if d.was is not None:
+        gone = f"no {kind} has this id any more (the text or the rules changed)"
+        return replace(d, status=REVIEW_STALE, message=gone)
+    close = difflib.get_close_matches(d.target, list(ids), n=1, cutoff=0.9)
+    hint = f"; did you mean {close[0]}?" if close else " (the report shows every id)"
+    return replace(d, status=REVIEW_UNKNOWN, message=f"no {kind} has this id{hint}")
+
+
 def _decide_change(changes: list[Change], d: Decision) -> Decision:
     index = next((k for k, c in enumerate(changes) if c.id == d.target), None)
     if index is None:
-        return replace(
-            d, status=REVIEW_STALE, message="no change has this id any more (the text or the rules changed)"
-        )
+        return _missing(d, "change", (c.id for c in changes))
     change = changes[index]
     if d.was is not None and d.was != change.original:
         return replace(
@@ -200,7 +213,7 @@ def apply_review(
             continue
         segment = by_id.get(d.target)
         if segment is None:
-            results.append(replace(d, status=REVIEW_STALE, message="no segment has this id any more"))
+            results.append(_missing(d, "segment", by_id))
         elif d.was is not None and d.was != segment.text:
             results.append(replace(d, status=REVIEW_STALE, message=f"the segment now reads {segment.text!r}"))
         else:

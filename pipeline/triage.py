@@ -124,6 +124,11 @@ def reference_limits(path: Path | None = None) -> ReferenceLimits:
     return ReferenceLimits(**data["reference"])
 
 
+# The reason of a review with no model or reference behind it (`require_scores`): the report does not
+# count it as needing attention, since it holds for every segment alike (issue 14, item 3).
+REASON_NO_SCORES = "no translation scores"
+
+
 def _reasons(scores: Scores, limits: Thresholds) -> list[str]:
     reasons = []
     if limits.max_open_errors is not None and scores.open_errors > limits.max_open_errors:
@@ -135,7 +140,7 @@ def _reasons(scores: Scores, limits: Thresholds) -> list[str]:
     if limits.min_chrf is not None and scores.chrf is not None and scores.chrf < limits.min_chrf:
         reasons.append(f"round-trip chrF {scores.chrf:.1f} < {limits.min_chrf}")
     if limits.require_scores and scores.logprob is None and scores.chrf is None:
-        reasons.append("no translation scores")
+        reasons.append(REASON_NO_SCORES)
     return reasons
 
 

@@ -111,6 +111,62 @@ def test_values_and_full_page_screenshot(tmp_path: Path) -> None:
     assert [p.name for p in shot.parent.iterdir()] == ["page.png"]  # no temporary file left
 
 
+def test_viewport_and_first_screen_screenshot(tmp_path: Path) -> None:
+    body = "<p style='height: 3000px'>pitkä</p>"
+    shot = tmp_path / "first.png"
+    size = "[window.innerWidth, window.innerHeight]"
+    result = inspect_page(
+        page(tmp_path, body),
+        screenshot=shot,
+        viewport=(1400, 1200),
+        full_page=False,
+        expressions={"size": size},
+        timeout=30,
+    )
+    assert result.errors == () and result.values["size"] == [1400, 1200]
+    assert struct.unpack(">II", shot.read_bytes()[16:24]) == (1400, 1200)  # the first screen only
+
+
+DOWNLOAD = """(() => {
+  const link = document.createElement('a');
+  link.href = window.URL.createObjectURL(new Blob(['päätös: hylkää\\n'], {type: 'text/plain'}));
+  link.download = 'tiedosto.yaml';
+  document.body.appendChild(link);
+  link.click();
+  return true;
+})()"""
+
+
+def test_a_blob_download_is_saved_and_waited_for(tmp_path: Path) -> None:
+    result = inspect_page(
+        page(tmp_path, "<p>x</p>"),
+        downloads=tmp_path / "down",
+        expect_downloads=1,
+        expressions={"click": DOWNLOAD},
+        timeout=30,
+    )
+    assert result.errors == () and result.requests == ()
+    assert list(result.downloads) == ["tiedosto.yaml"]
+    assert result.downloads["tiedosto.yaml"].read_text(encoding="utf-8") == "päätös: hylkää\n"
+
+
+def test_without_a_download_directory_nothing_is_saved(tmp_path: Path) -> None:
+    result = inspect_page(page(tmp_path, "<p>x</p>"), expressions={"click": DOWNLOAD}, timeout=30)
+    assert result.errors == () and result.downloads == {}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["page.html"]
+
+
+def test_a_script_before_the_page(tmp_path: Path) -> None:
+    body = "<script>document.title = localStorage.getItem('k') || 'none'</script>"
+    result = inspect_page(
+        page(tmp_path, body),
+        before_load="localStorage.setItem('k', 'asetettu')",
+        expressions={"title": "document.title"},
+        timeout=30,
+    )
+    assert result.errors == () and result.values["title"] == "asetettu"
+
+
 def test_flags_and_pipe_fds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Chromium gets exactly the agreed flags, and the DevTools pipe on fds 3 and 4."""
     fake = tmp_path / "chromium"

@@ -272,7 +272,7 @@ def test_empty_document() -> None:
     assert model.summary.segments == 0
     assert all(not c.bars for c in model.summary.charts)
     html = report.render_report(model)
-    assert '<span id="shown-count">0</span> of 0 shown' in html
+    assert '<span id="shown-count">0</span> of 0 segments shown' in html
 
 
 def test_model_of_a_small_document() -> None:
@@ -613,7 +613,9 @@ def test_missing_optional_inputs(tmp_path: Path) -> None:
     """Without translations, English issues, triage, comparison or review the report still renders."""
     write_minimal(tmp_path)
     html = report.run_stage(Workspace(tmp_path / "doc.fi.txt", tmp_path)).read_text(encoding="utf-8")
-    assert "no translation record" in html
+    # One notice for the page, not one per card.
+    assert "No English retranslation for any segment: skipped: the translate stage has not run" in html
+    assert "no translation record" not in html
     assert "languagetool:not run" in html
     assert 'id="comparison"' not in html and 'class="stale"' not in html
     assert 'data-triage="none"' in html
@@ -689,7 +691,7 @@ def test_cli_report_stage_on_the_seed(seed_out: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     html = (seed_out / "report.html").read_text(encoding="utf-8")
-    assert html.count('class="segment"') == 31
+    assert html.count('<article class="segment') == 31
     assert "Virtual Assistant" in html
 
 
@@ -743,7 +745,7 @@ def test_report_with_tiny_model(installed: Path, tmp_path: Path) -> None:
 
 
 def test_report_shows_the_reviewer_decisions(tmp_path: Path) -> None:
-    """A review file (a rejected change, a removed segment, a stale decision) through clean and report."""
+    """A review file (a rejected change, a removed segment, an unknown id) through clean and report."""
     source = tmp_path / "doc.fi.txt"
     source.write_text("Otsikko\n\nKissa nukkuu . Toinen lause on tässä.\n", encoding="utf-8")
     out = tmp_path / "out"
@@ -758,7 +760,96 @@ def test_report_shows_the_reviewer_decisions(tmp_path: Path) -> None:
     assert f'data-change="{rejected}" data-decision="reject"' in html
     assert "reviewer: reject" in html
     assert 'id="stale"' in html and "1 reviewer decision was not applied" in html
+    assert '<span class="review-unknown">unknown</span> <code>doc:b001:s00:gone:3</code>' in html
     assert "removed by the reviewer" in html
     model = report.build_report(DOC, report.load_inputs(Workspace.for_outputs(out)), SIG)
     assert model.summary.rejected == 1
     assert [d.target for d in model.summary.unapplied] == ["doc:b001:s00:gone:3"]
+
+
+# --- the layout for deciding and the review on the page (issue 14) --------------------------------------
+
+
+def test_segments_that_need_a_decision_come_first_and_each_fix_shows_once() -> None:
+    title = seg("Otsikko", 0, block=0, kind="title")
+    a = seg("heilahduksen on hyvä.", 9)
+    b = seg("Hylätty lause.", 31, block=2)
+    c = seg("Varoituksia on.", 46, block=3)
+    d = seg("Kaikki hyvin.", 62, block=4)
+    fixed = issue(a, 0, 12, rule="rule", severity="error", suggestions=["Heilahduksen"])
+    inputs = ReportInputs(
+        segments=[title, a, b, c, d],
+        issues=[fixed, issue(a, 16, 20, severity="info")],
+        changes=[change(a, 0, 12, "Heilahduksen")],
+        aligned=[
+            aligned(title, "review", ["no translation scores"]),
+            aligned(a, "review", ["no translation scores"]),
+            aligned(b, "reject", ["3 open errors > 2"]),
+            aligned(c, "review", ["2 warnings > 1", "no translation scores"]),
+            aligned(d, "review", ["no translation scores"]),
+        ],
+    )
+    model = report.build_report(DOC, inputs, SIG)
+    assert [g.id for bl in model.attention for g in bl.segments] == [a.id, b.id, c.id]
+    assert [g.id for bl in model.rest for g in bl.segments] == [title.id, d.id]
+    assert model.flagged == 3
+    sv = model.attention[0].segments[0]
+    assert sv.changes[0].issue is not None and sv.changes[0].issue.issue == fixed
+    assert [i.issue.severity for i in sv.open_issues] == ["info"]
+    html = report.render_report(model)
+    key = sv.changes[0].issue.key
+    assert html.count(f'data-issue="{key}"') == 1  # the fixed issue: once, with its change
+    change_li = html[html.index(f'data-change="{a.id}:rule:0"') :]
+    assert change_li.index(f'data-issue="{key}"') < change_li.index("</li>\n</ul>\n</li>")
+    assert html.index('id="attention"') < html.index(f'data-segment="{a.id}"') < html.index('id="rest"')
+    assert html.index('id="rest"') < html.index(f'data-segment="{title.id}"')
+    assert f'<code class="id">{a.id}:rule:0</code>' in html
+    # No model: one notice for the page; "no translation scores" is not repeated on the cards.
+    assert 'id="english-notice"' in html and "no translation scores" not in html
+
+
+def test_content_key_follows_the_text_and_the_changes_only() -> None:
+    a = seg("Kissa nukkuu .", 0)
+    fix = change(a, 12, 14, ".")
+    key = report.content_key(DOC, [a], [fix])
+    assert key == report.content_key(DOC, [a], [fix])
+    assert key == report.content_key(DOC, [a], [dataclasses.replace(fix, decision="reject", applied=False)])
+    replaced = dataclasses.replace(fix, id=f"{a.id}:review-replace:0", rule="review-replace")
+    assert key == report.content_key(DOC, [a], [fix, replaced])  # the reviewer's own edit
+    assert key != report.content_key(DOC, [seg("Kissa nukkui .", 0)], [fix])
+    assert key != report.content_key(DOC, [a], [dataclasses.replace(fix, replacement="!")])
+    assert key != report.content_key("other", [a], [fix])
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        ([], None),
+        (None, "skipped: the translate stage has not run"),
+        ([None, None], "skipped: no fi→en model (run make models)"),
+        (["One.", None], None),
+        (["One.", "Two."], None),
+    ],
+)
+def test_english_notice(texts: list[str | None] | None, expected: str | None) -> None:
+    segments = [seg("Yksi.", 0), seg("Kaksi.", 6, sentence=1)] if texts != [] else []
+    translations = [translation(s, t) for s, t in zip(segments, texts or [], strict=False)]
+    assert report.english_notice(segments, translations) == expected
+
+
+def test_reviewer_decisions_seed_the_page() -> None:
+    """The page starts from the review file: a decided change and a replaced segment carry it."""
+    a = seg("Kissa nukkuu .", 0)
+    b = seg("Vanha lause.", 15, sentence=1)
+    inputs = ReportInputs(
+        segments=[a, b],
+        changes=[
+            change(a, 12, 14, ".", applied=False, decision="reject"),
+            change(b, 0, 12, "Uusi lause.", rule="review-replace", decision="replace"),
+        ],
+        review=[Decision(b.id, "segment", "replace", text="Uusi lause.", status="applied")],
+    )
+    html = report.render_report(report.build_report(DOC, inputs, SIG))
+    assert 'data-change="doc:b001:s00:rule:12" data-decision="reject" data-was=" ."' in html
+    assert 'data-reviewer-text="Uusi lause." data-reviewer-remove="0"' in html
+    assert html.count('<button type="button" data-act="reject">') == 1  # none on the reviewer's own edit

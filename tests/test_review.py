@@ -72,12 +72,13 @@ def test_no_review_file_gives_an_empty_review_log(seed_run: tuple[Path, Path]) -
     assert all(c["decision"] is None for c in io.read_jsonl(out / "changes.jsonl"))
 
 
-def test_stale_decisions_are_reported_not_dropped(seed_run: tuple[Path, Path]) -> None:
+def test_stale_and_unknown_decisions_are_reported_not_dropped(seed_run: tuple[Path, Path]) -> None:
     source, out = seed_run
     Workspace.of(source).path("review").write_text(
         "changes:\n"
-        "  seed:b001:s01:adjective-noun-agreement:44: reject\n"  # the offset is wrong
+        "  seed:b001:s01:adjective-noun-agreement:44: reject\n"  # mistyped: the offset is 43
         "  seed:b001:s02:adjective-noun-agreement:52: {decision: reject, was: luotettava ihmisiä}\n"
+        "  seed:b001:s09:agreement:7: {decision: reject, was: jotain}\n"  # existed once (it has a was)
         "segments:\n"
         "  seed:b099:s00: Ei ole.\n"
         "  seed:b001:s00: {text: Uusi lause., was: Vanha lause.}\n",
@@ -86,8 +87,13 @@ def test_stale_decisions_are_reported_not_dropped(seed_run: tuple[Path, Path]) -
     result = run_cli("run", str(source), "--out-dir", str(out), "--stage", "clean")
     assert result.returncode == 0
     warnings = [line for line in result.stderr.splitlines() if "review.yaml" in line]
-    assert len(warnings) == 4 and all("stale" in w for w in warnings)
-    assert [d["status"] for d in io.read_jsonl(out / "review.jsonl")] == ["stale"] * 4
+    assert len(warnings) == 5
+    log = io.read_jsonl(out / "review.jsonl")
+    assert [d["status"] for d in log] == ["unknown", "stale", "stale", "unknown", "stale"]
+    assert log[0]["message"].endswith("; did you mean seed:b001:s01:adjective-noun-agreement:43?")
+    assert log[2]["message"] == "no change has this id any more (the text or the rules changed)"
+    assert log[3]["message"] == "no segment has this id; did you mean seed:b009:s00?"
+    assert "is unknown: no change has this id" in warnings[0] and "is stale" in warnings[1]
     # Nothing was applied: the cleaned text is the one without a review file.
     assert (out / "cleaned.fi.txt").read_text(encoding="utf-8").count("virtuaalinen avustajien") == 0
 
@@ -152,7 +158,7 @@ def test_a_replaced_segment_drops_its_own_fixes(tmp_path: Path) -> None:
 
 def test_a_review_of_an_empty_document(tmp_path: Path) -> None:
     result = reviewed("", tmp_path, "segments:\n  doc:b000:s00: Ei mitään.\n")
-    assert result.text == "" and [d.status for d in result.decisions] == ["stale"]
+    assert result.text == "" and [d.status for d in result.decisions] == ["unknown"]
 
 
 @pytest.mark.parametrize(

@@ -105,6 +105,8 @@ class PageResult:
     # them is empty once the result is returned.
     browser_pid: int = 0
     workdir: Path | None = None
+    # The files the page downloaded (with `downloads=DIR`): the name the page gave each, its path.
+    downloads: Mapping[str, Path] = field(default_factory=dict)
 
 
 def find_chromium() -> str:
@@ -316,16 +318,22 @@ class _Collector:
         self.requests: list[str] = []
         self._main_loader = ""  # the document now in the main frame (DevTools loader id)
         self.loaded: set[str] = set()  # loader ids whose load event fired
+        self.downloads: dict[str, str] = {}  # download guid -> the file name the page suggested
+        self.downloaded: dict[str, str] = {}  # download guid -> its end: completed or canceled
 
     def is_outside(self, url: str) -> bool:
         """Whether loading `url` reaches beyond the page itself."""
         return url.split("#", 1)[0] != self.page_url and not url.startswith(_INLINE_SCHEMES)
 
     def __call__(self, message: dict[str, Any]) -> None:
-        if message.get("sessionId") != self.session:
-            return
         method = message["method"]
         params = message.get("params", {})
+        if method == "Browser.downloadWillBegin":  # browser-wide events: no session
+            self.downloads[params["guid"]] = params.get("suggestedFilename", "")
+        elif method == "Browser.downloadProgress" and params.get("state") in ("completed", "canceled"):
+            self.downloaded[params["guid"]] = params["state"]
+        if message.get("sessionId") != self.session:
+            return
         if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
             text = " ".join(_describe(arg) for arg in params.get("args", []))
             frame = (params.get("stackTrace") or {}).get("callFrames") or [{}]
@@ -376,12 +384,23 @@ def inspect_page(
     screenshot: Path | None = None,
     expressions: Mapping[str, str] | None = None,
     timeout: float = 60,
+    viewport: tuple[int, int] | None = None,
+    full_page: bool = True,
+    downloads: Path | None = None,
+    expect_downloads: int = 0,
+    before_load: str | None = None,
 ) -> PageResult:
     """Load `html` in headless Chromium; its errors, outside requests, expression values, screenshot.
 
     `expressions` maps names to JavaScript expressions evaluated after the load event (promises
     are awaited; results come back by value, so they must be JSON-like). A screenshot, when asked
-    for, is a PNG of the whole page (up to MAX_SCREENSHOT_HEIGHT pixels tall).
+    for, is a PNG of the whole page (up to MAX_SCREENSHOT_HEIGHT pixels tall), or with `full_page`
+    false of the first screen. `viewport` is the window's (width, height), VIEWPORT by default.
+    With `downloads`, files the page downloads (a Blob behind `<a download>`, say) are saved in
+    that directory; after the expressions, `expect_downloads` of them are waited for (a download's
+    events come after the click that starts it), and every one begun is waited for to end.
+    Without `downloads`, none is saved. `before_load` is a script run in the page before its own
+    (to put something in its local storage, say: each page starts with a fresh profile).
     """
     path = Path(html)
     if not path.is_file():
@@ -398,6 +417,11 @@ def inspect_page(
                 screenshot=screenshot,
                 expressions=expressions or {},
                 deadline=deadline,
+                viewport=VIEWPORT if viewport is None else {"width": viewport[0], "height": viewport[1]},
+                full_page=full_page,
+                downloads=downloads,
+                expect_downloads=expect_downloads,
+                before_load=before_load,
             )
         except _Timeout as exc:
             raise BrowserError(f"{path}: Chromium did not finish within {timeout:g} s ({exc})") from None
@@ -414,10 +438,25 @@ def _inspect(
     screenshot: Path | None,
     expressions: Mapping[str, str],
     deadline: float,
+    viewport: Mapping[str, int] = VIEWPORT,
+    full_page: bool = True,
+    downloads: Path | None = None,
+    expect_downloads: int = 0,
+    before_load: str | None = None,
 ) -> PageResult:
     """Drive one page in a started browser (see `inspect_page`)."""
     collector = _Collector(browser, url)
     browser.on_event = collector
+    behaviour: dict[str, Any] = {"behavior": "deny"}
+    if downloads is not None:
+        downloads.mkdir(parents=True, exist_ok=True)
+        # Saved under the download's guid (known from its events), so no name is guessed.
+        behaviour = {
+            "behavior": "allowAndName",
+            "downloadPath": str(downloads.resolve()),
+            "eventsEnabled": True,
+        }
+    browser.call("Browser.setDownloadBehavior", behaviour, deadline=deadline)
     target = browser.call("Target.createTarget", {"url": "about:blank"}, deadline=deadline)["targetId"]
     attached = browser.call("Target.attachToTarget", {"targetId": target, "flatten": True}, deadline=deadline)
     session: str = attached["sessionId"]
@@ -428,9 +467,13 @@ def _inspect(
         ("Network.enable", {}),
         ("Page.enable", {}),
         ("Fetch.enable", {"patterns": [{"urlPattern": "*"}]}),
-        ("Emulation.setDeviceMetricsOverride", {**VIEWPORT, "deviceScaleFactor": 1, "mobile": False}),
+        ("Emulation.setDeviceMetricsOverride", {**viewport, "deviceScaleFactor": 1, "mobile": False}),
     ):
         browser.call(method, params, session, deadline=deadline)
+    if before_load is not None:
+        browser.call(
+            "Page.addScriptToEvaluateOnNewDocument", {"source": before_load}, session, deadline=deadline
+        )
     navigated = browser.call("Page.navigate", {"url": url}, session, deadline=deadline)
     if navigated.get("errorText"):
         raise BrowserError(f"Chromium could not open it: {navigated['errorText']}")
@@ -445,8 +488,23 @@ def _inspect(
         name: _evaluate(browser, session, expression, deadline=deadline, name=name)
         for name, expression in expressions.items()
     }
+    browser.wait_until(
+        lambda: (
+            len(collector.downloads) >= expect_downloads
+            and set(collector.downloads) <= set(collector.downloaded)
+        ),
+        "waiting for downloads",
+        deadline=deadline,
+    )
+    saved = {}
+    if downloads is not None:
+        saved = {
+            name: downloads / guid
+            for guid, name in collector.downloads.items()
+            if collector.downloaded[guid] == "completed"
+        }
     if screenshot is not None:
-        _screenshot(browser, session, screenshot, deadline=deadline)
+        _screenshot(browser, session, screenshot, deadline=deadline, viewport=viewport, full_page=full_page)
     return PageResult(
         url=url,
         errors=tuple(collector.errors),
@@ -455,6 +513,7 @@ def _inspect(
         screenshot=screenshot,
         browser_pid=browser.process.pid,
         workdir=browser.workdir,
+        downloads=saved,
     )
 
 
@@ -480,12 +539,22 @@ def _evaluate(
     return reply.get("result", {}).get("value")
 
 
-def _screenshot(browser: _Browser, session: str, out: Path, *, deadline: float) -> None:
-    """Save a PNG of the whole page (cut at MAX_SCREENSHOT_HEIGHT)."""
-    metrics = browser.call("Page.getLayoutMetrics", {}, session, deadline=deadline)
-    size = metrics.get("cssContentSize") or metrics.get("contentSize") or {}
-    width = max(VIEWPORT["width"], math.ceil(size.get("width", 0)))
-    height = min(MAX_SCREENSHOT_HEIGHT, max(VIEWPORT["height"], math.ceil(size.get("height", 0))))
+def _screenshot(
+    browser: _Browser,
+    session: str,
+    out: Path,
+    *,
+    deadline: float,
+    viewport: Mapping[str, int] = VIEWPORT,
+    full_page: bool = True,
+) -> None:
+    """Save a PNG of the whole page (cut at MAX_SCREENSHOT_HEIGHT), or of the first screen."""
+    width, height = viewport["width"], viewport["height"]
+    if full_page:
+        metrics = browser.call("Page.getLayoutMetrics", {}, session, deadline=deadline)
+        size = metrics.get("cssContentSize") or metrics.get("contentSize") or {}
+        width = max(width, math.ceil(size.get("width", 0)))
+        height = min(MAX_SCREENSHOT_HEIGHT, max(height, math.ceil(size.get("height", 0))))
     clip = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
     reply = browser.call(
         "Page.captureScreenshot",
