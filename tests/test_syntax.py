@@ -36,6 +36,16 @@ CASES = [
     # rare in its training text; ANY leaves the suggestion unpinned)
     ("Hän osallistui eilen kokous.", [("object-case", "kokous", ANY)]),
     ("Asia selvisi kone avulla.", [("adposition-case", "kone", "koneen")]),
+    # "päästä" after a quantity is a postposition (genitive), after a bare noun the verb
+    ("Ehkä kymmenen vuosi päästä juhlimme.", [("adposition-case", "kymmenen vuosi", "kymmenen vuoden")]),
+    ("Ehkä kymmenen vuoden päästä juhlimme.", []),
+    ("Hänen tavoite päästä finaaliin oli selvä.", []),
+    # an interrogative or relative pronoun inflects with its noun
+    (
+        "Hän levitti sen kaikkialle, mikä tekniikka ei oltu aiemmin käytetty.",
+        [("object-case", "mikä tekniikka", "mitä tekniikkaa")],
+    ),
+    ("Hän ei kertonut, mikä tekniikka oli käytössä.", []),
     # object case: a nominative object in an active clause with a subject; partitive under negation
     ("Hän ei ostanut auto.", [("object-case", "auto", "autoa")]),
     (
