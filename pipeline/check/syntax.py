@@ -120,7 +120,13 @@ def _fixed_form(parsed: ParsedSegment, word: Word) -> bool:
         return True  # "Monitori 2010 -tapahtuma"
     if word.text.isupper():
         return True  # an abbreviation: "UTC", "EU"
-    return nxt is not None and nxt.upos == "PROPN" and nxt.text[:1].isupper()
+    # A title before a name is attached to the name ("kuvanveistäjä Pygmalion": compound:nn) or an
+    # agent noun ("kertoo kuvanveistäjä Pygmalionista", parsed apart); another nominative the
+    # parser puts elsewhere is no title ("Ranska kukisti loppuottelu Brasilian").
+    if nxt is None or nxt.upos != "PROPN" or not nxt.text[:1].isupper():
+        return False
+    head = parsed.head(word)
+    return (head is not None and head.i == nxt.i) or base_form(word).lower().endswith(("ja", "jä"))
 
 
 def candidate(parsed: ParsedSegment, word: Word) -> bool:
