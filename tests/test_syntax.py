@@ -93,6 +93,13 @@ CASES = [
     # a nominative before a name that the parser does not attach to it is no title (found; the
     # case is the model's guess)
     ("Ranska kukisti loppuottelu Brasilian.", [(ANY, "loppuottelu", ANY)]),
+    # an irresultative verb (the hand-written valency rows) takes a partitive object
+    (
+        "Oppisimme arvostamaan se arkiromantiikka.",
+        [("object-case", "se arkiromantiikka", "sitä arkiromantiikkaa")],
+    ),
+    ("Hän ilahduttaa kumppani erityisesti.", [("object-case", "kumppani", "kumppania")]),
+    ("Oppisimme arvostamaan sitä arkiromantiikkaa.", []),
     # a second nominative "subject" after a verb that has its subject: the object left nominative
     ("Komitea kannatti komission ehdotus.", [("object-case", "ehdotus", "ehdotusta")]),
     # clean controls: correct Finnish gives nothing
@@ -191,6 +198,11 @@ def test_bad_lexicon_is_an_input_error(
         path.write_text(content, encoding="utf-8")
     with pytest.raises(InputError, match=problem):
         valency.lexicon(path)
+
+
+def test_hand_written_valency_rows_are_added() -> None:
+    assert valency.governed("arvostaa", "VERB", ("obj",))["Par"] >= 3
+    assert valency.lexicon(valency.LEXICON, None).get(("gov", "arvostaa", "VERB", "obj")) is None
 
 
 def test_bad_case_model_is_an_input_error(tmp_path: pytest.TempPathFactory) -> None:
