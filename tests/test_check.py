@@ -118,6 +118,7 @@ UNTRANSLATED = [
     ("Se simuloi epäsuoraa valoa (caustics, global illumination) nopeasti.", []),
     ("Hän tekee post doc -tutkimusta Turussa.", []),
     ("Se oli 60-luvun hitti nimeltä Monster Mash.", []),
+    ("Dragon Ball Z:ssa hän taistelee.", []),  # a name opening a sentence
     ("Se kuvaa (katso virtual assistant) palvelua.", [("virtual assistant", "error")]),  # not a gloss
     ("Hän osti uuden smart phone eilen.", [("smart phone", "error")]),
     ("Ne ovat Design Business aikatauluista.", [("Design Business", "error")]),  # before a Finnish noun

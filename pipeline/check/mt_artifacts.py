@@ -129,7 +129,7 @@ class Untranslated(Checker):
         that Finnish writing uses on purpose is info: a gloss in parentheses ("(caustics, global
         illumination)", "(lat. …)"), a foreign term before a hyphenated Finnish word ("post doc
         -tutkimusta", the spelling Finnish gives such compounds), a capitalised phrase of two words or
-        more mid-sentence that modifies no Finnish noun phrase (a name or a title: "hitissä nimeltä
+        more (outside a heading) that modifies no Finnish noun phrase (a name or a title: "hitissä nimeltä
         Monster Mash"; "Design Business aikatauluista" stays an error; one capitalised word is as
         often an untranslated noun as a name), and a capitalised word that reads as part of a name:
         an English given name ("Martin"), after a capitalised word ("Turku Science Park")
@@ -140,7 +140,7 @@ class Untranslated(Checker):
         heading = seg.kind in ("title", "heading")
         capitalised = all(w.text[:1].isupper() for w in words[i : j + 1])
         after = words[j + 1] if j + 1 < len(words) and _adjacent(text, words[j], words[j + 1]) else None
-        if capitalised and 0 < i < j and not heading and not (after and _finnish_np_word(after.text)):
+        if capitalised and i < j and not heading and not (after and _finnish_np_word(after.text)):
             return "info"
         if "word" in run or j > i:
             return "error"
