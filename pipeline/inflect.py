@@ -548,6 +548,10 @@ _PRONOUN_FORMS: dict[str, tuple[str, ...]] = {
         "minään",
         "miksikään",
     ),
+    "mikä": ("minkä", "mitä", "missä", "mistä", "mihin", "millä", "miltä", "mille", "minä", "miksi"),
+    "joka": ("jonka", "jota", "jossa", "josta", "johon", "jolla", "jolta", "jolle", "jona", "joksi"),
+    "jotka": tuple("joiden joita joissa joista joihin joilla joilta joille joina joiksi".split()),
+    "kuka": tuple("kenen ketä kenessä kenestä keneen kenellä keneltä kenelle kenenä keneksi".split()),
     "jokin": (
         "jonkin",
         "jotakin",
@@ -585,7 +589,7 @@ _PRONOUN_FORMS: dict[str, tuple[str, ...]] = {
         "kaikiksi",
     ),
 }
-_PLURAL_PRONOUNS = {"tämä": "nämä", "tuo": "nuo", "se": "ne", "kaikki": "kaikki/Plur"}
+_PLURAL_PRONOUNS = {"tämä": "nämä", "tuo": "nuo", "se": "ne", "kaikki": "kaikki/Plur", "joka": "jotka"}
 
 
 def _pronoun(lemma: str, case: str, number: str) -> tuple[str, ...] | None:

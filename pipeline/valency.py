@@ -14,6 +14,8 @@ from pathlib import Path
 from .errors import InputError
 
 LEXICON = Path(__file__).with_name("data") / "valency.tsv"
+# Hand-written rows, added to the built ones: only where the data is thin (see the file's header).
+HAND = Path(__file__).with_name("data") / "valency_hand.tsv"
 # Dependents counted: nouns and proper nouns (pronouns and adjectives follow other rules).
 NOMINAL = frozenset({"NOUN", "PROPN"})
 RELATIONS = frozenset({"obj", "obl", "nmod", "nsubj", "xcomp"})
@@ -28,20 +30,22 @@ def row_key(kind: str, lemma: str, pos: str, relation: str, case: str) -> tuple[
 
 
 @functools.cache
-def lexicon(path: Path = LEXICON) -> Lexicon:
-    """(kind, lemma, pos, relation) → counts per case, read once per process."""
+def lexicon(path: Path = LEXICON, hand: Path | None = HAND) -> Lexicon:
+    """(kind, lemma, pos, relation) → counts per case, read once per process: the built rows and
+    the hand-written ones added."""
     table: Lexicon = collections.defaultdict(collections.Counter)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(path, f"cannot read the valency lexicon ({exc.strerror})") from None
-    for number, line in enumerate(lines, start=1):
-        if not line or line.startswith("#"):
-            continue
-        cols = line.split("\t")
-        if len(cols) != 6 or not cols[5].isdigit():
-            raise InputError(path, f"line {number}: expected kind, lemma, pos, relation, case, count")
-        table[(cols[0], cols[1], cols[2], cols[3])][cols[4]] += int(cols[5])
+    for source in (path, hand) if hand is not None else (path,):
+        try:
+            lines = source.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise InputError(source, f"cannot read the valency lexicon ({exc.strerror})") from None
+        for number, line in enumerate(lines, start=1):
+            if not line or line.startswith("#"):
+                continue
+            cols = line.split("\t")
+            if len(cols) != 6 or not cols[5].isdigit():
+                raise InputError(source, f"line {number}: expected kind, lemma, pos, relation, case, count")
+            table[(cols[0], cols[1], cols[2], cols[3])][cols[4]] += int(cols[5])
     return dict(table)
 
 

@@ -113,6 +113,15 @@ UNTRANSLATED = [
     ("Data ja idea ovat suomen sanoja.", []),  # Finnish words that are also English
     ("Cotton syntyi Lontoossa.", []),  # a name opening a sentence
     ("Tämä on täysin suomenkielinen lause.", []),
+    # English that Finnish writing keeps on purpose is info: a gloss, a term before a hyphenated
+    # Finnish word, a title or name of several capitalised words mid-sentence.
+    ("Se simuloi epäsuoraa valoa (caustics, global illumination) nopeasti.", []),
+    ("Hän tekee post doc -tutkimusta Turussa.", []),
+    ("Se oli 60-luvun hitti nimeltä Monster Mash.", []),
+    ("Dragon Ball Z:ssa hän taistelee.", []),  # a name opening a sentence
+    ("Se kuvaa (katso virtual assistant) palvelua.", [("virtual assistant", "error")]),  # not a gloss
+    ("Hän osti uuden smart phone eilen.", [("smart phone", "error")]),
+    ("Ne ovat Design Business aikatauluista.", [("Design Business", "error")]),  # before a Finnish noun
 ]
 
 

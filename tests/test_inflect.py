@@ -87,6 +87,10 @@ FIRST = [
     ("kanta#asiakas", "Gen", "Sing", "NOUN", "kanta-asiakkaan"),
     ("EU#direktiivi", "Gen", "Plur", "NOUN", "EU-direktiivien"),
     ("Kivi#juhla", "Nom", "Plur", "NOUN", "Kivi-juhlat"),
+    # pronouns from the table: interrogative and relative ones too
+    ("mikä", "Par", "Sing", "PRON", "mitä"),
+    ("joka", "Ine", "Plur", "PRON", "joissa"),
+    ("kuka", "All", "Sing", "PRON", "kenelle"),
     # proper nouns keep their capitals
     ("Suomi", "Ine", "Sing", "PROPN", "Suomessa"),
     ("Helsinki", "Ine", "Sing", "PROPN", "Helsingissä"),

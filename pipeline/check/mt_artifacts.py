@@ -125,13 +125,26 @@ class Untranslated(Checker):
 
     @staticmethod
     def _severity(seg: Segment, words: list[Token], run: list[str | None], i: int, j: int) -> str:
-        """An English word or phrase is an error, one capitalised English word a warning; but one
-        that reads as part of a name mid-sentence is info: an English given name ("Martin"), after a
-        capitalised word ("Turku Science Park", "Juhana Gent") or before a foreign one ("Flash
-        Gordon", "Southern Cameroons")."""
+        """An English word or phrase is an error, one capitalised English word a warning; but English
+        that Finnish writing uses on purpose is info: a gloss in parentheses ("(caustics, global
+        illumination)", "(lat. …)"), a foreign term before a hyphenated Finnish word ("post doc
+        -tutkimusta", the spelling Finnish gives such compounds), a capitalised phrase of two words or
+        more (outside a heading) that modifies no Finnish noun phrase (a name or a title: "hitissä nimeltä
+        Monster Mash"; "Design Business aikatauluista" stays an error; one capitalised word is as
+        often an untranslated noun as a name), and a capitalised word that reads as part of a name:
+        an English given name ("Martin"), after a capitalised word ("Turku Science Park")
+        or before a foreign one ("Flash Gordon", "Southern Cameroons")."""
+        text = seg.text
+        if _gloss(text, words, i, j) or re.match(r" ?-\w", text[words[j].end :]):
+            return "info"
+        heading = seg.kind in ("title", "heading")
+        capitalised = all(w.text[:1].isupper() for w in words[i : j + 1])
+        after = words[j + 1] if j + 1 < len(words) and _adjacent(text, words[j], words[j + 1]) else None
+        if capitalised and i < j and not heading and not (after and _finnish_np_word(after.text)):
+            return "info"
         if "word" in run or j > i:
             return "error"
-        if i == 0 or seg.kind in ("title", "heading"):
+        if i == 0 or heading:
             return "warning"
         word = words[i].text
         prev, nxt = words[i - 1].text, words[j + 1].text if j + 1 < len(words) else ""
@@ -163,6 +176,26 @@ class Untranslated(Checker):
             # Finnish noun phrase ("Virtual Avustajat"); otherwise it is likely a name ("Cotton syntyi").
             return not (nxt and any(a.get("CLASS") in _NP_CLASSES for a in analyses(nxt.text)))
         return False
+
+
+def _finnish_np_word(word: str) -> bool:
+    """A lowercase Finnish noun or adjective: what an English modifier left before it belongs to."""
+    return word.islower() and any(a.get("CLASS") in _NP_CLASSES for a in analyses(word))
+
+
+def _gloss(text: str, words: list[Token], i: int, j: int) -> bool:
+    """Words i..j stand in parentheses that hold only them and other English words ("(caustics,
+    global illumination)"), or are an abbreviation opening a parenthesis ("(lat. Iohannes …)")."""
+    before, after = text[: words[i].start], text[words[j].end :]
+    opening, closing = before.rfind("("), after.find(")")
+    if opening < 0 or ")" in before[opening:]:
+        return False
+    if i == j and not before[opening + 1 :].strip() and after.startswith("."):
+        return True
+    if closing < 0 or "(" in after[:closing]:
+        return False
+    inside = [w for w in words if opening < w.start and w.end <= words[j].end + closing]
+    return all(_english_mark(w, False) for w in inside)
 
 
 def _translations(word: str, following: str | None) -> list[str]:
