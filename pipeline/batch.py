@@ -32,9 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__, io, stages
-from .errors import ConfigError, InputError, PipelineError
-from .records import TRIAGE_REVIEW
+from . import __version__, io, stages, triage
+from .errors import ConfigError, InputError, PipelineError, RecordError
+from .records import AlignedSegment
 from .workspace import CORPUS, FILES, INDEX, Workspace
 
 log = logging.getLogger(__name__)
@@ -408,7 +408,7 @@ class Summary:
         stage_time = ", ".join(f"{n} {s:.1f} s" for n, s in self.seconds.items())
         left = (
             f"{_count(self.errors_left, 'error')} left after cleaning, "
-            f"{_count(self.to_review, 'segment')} to review"
+            f"{_count(self.to_review, 'segment')} to decide on"
         )
         return (
             f"batch: {', '.join(parts)} in {wall:.1f} s; {left}"
@@ -418,8 +418,8 @@ class Summary:
 
 
 def document_counts(ws: Workspace) -> tuple[int, int]:
-    """A document's errors left in its cleaned text and its segments triaged for review (0 for an
-    output that is missing or unreadable: the document's own run said why)."""
+    """A document's errors left in its cleaned text and its segments that need a decision, as the
+    report counts them (0 for an output that is missing or unreadable: its own run said why)."""
 
     def rows(key: str) -> list[dict[str, Any]]:
         path = ws.path(key)
@@ -429,7 +429,10 @@ def document_counts(ws: Workspace) -> tuple[int, int]:
             return []
 
     errors = sum(1 for r in rows("recheck") if isinstance(r, dict) and r.get("severity") == "error")
-    review = sum(1 for r in rows("aligned") if isinstance(r, dict) and r.get("decision") == TRIAGE_REVIEW)
+    review = 0
+    for r in rows("aligned"):
+        with contextlib.suppress(RecordError, TypeError):
+            review += triage.needs_decision(AlignedSegment.from_dict(r))
     return errors, review
 
 

@@ -43,7 +43,6 @@ from .records import (
     SEVERITIES,
     SKIPPED_NOT_RUN,
     TRANSLATION_OK,
-    TRIAGE_REJECT,
     AlignedSegment,
     Change,
     Issue,
@@ -473,9 +472,7 @@ def _needs_review(
 ) -> bool:
     """Issues or changes to decide on, or a triage reason of the segment's own (not the missing scores
     every segment shares without a model)."""
-    if issues or changes or (row is not None and row.decision == TRIAGE_REJECT):
-        return True
-    return row is not None and any(r != triage.REASON_NO_SCORES for r in row.reasons)
+    return bool(issues or changes) or (row is not None and triage.needs_decision(row))
 
 
 def _translation_view(t: Translation, issues: Sequence[IssueView]) -> TranslationView:

@@ -11,7 +11,7 @@ from typing import Any
 
 from . import io
 from .errors import InputError
-from .records import TRIAGE_PUBLISH, TRIAGE_REJECT, TRIAGE_REVIEW
+from .records import TRIAGE_PUBLISH, TRIAGE_REJECT, TRIAGE_REVIEW, AlignedSegment
 
 DEFAULT_CONFIG = Path(__file__).with_name("triage.toml")
 ENV_CONFIG = "PIPELINE_TRIAGE"
@@ -127,6 +127,14 @@ def reference_limits(path: Path | None = None) -> ReferenceLimits:
 # The reason of a review with no model or reference behind it (`require_scores`): the report does not
 # count it as needing attention, since it holds for every segment alike (issue 14, item 3).
 REASON_NO_SCORES = "no translation scores"
+
+
+def needs_decision(row: AlignedSegment) -> bool:
+    """A segment the reviewer must decide on: issues or fixes of its own, a rejection, or a triage
+    reason of its own (not the missing scores that every segment shares without a model)."""
+    if row.errors or row.warnings or row.infos or row.fixed or row.decision == TRIAGE_REJECT:
+        return True
+    return any(r != REASON_NO_SCORES for r in row.reasons)
 
 
 def _reasons(scores: Scores, limits: Thresholds) -> list[str]:

@@ -4,8 +4,8 @@ a worker killed mid-run, one LanguageTool server per worker)."""
 
 from __future__ import annotations
 
-import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -72,16 +72,20 @@ def test_batch_outputs_are_those_of_one_document_runs(seed_path: Path, tmp_path:
     assert (out / "seed" / "comparison.md").exists()
     assert 'href="seed/report.html"' in (out / "index.html").read_text(encoding="utf-8")
     # The summary line says what is left to do and where to look.
-    rows = [json.loads(line) for doc in ("alpha", "seed") for line in (out / doc / "aligned.jsonl").open()]
-    review = sum(r["decision"] == "review" for r in rows)
+    # The segments to decide on are those the report puts first ("Needs a decision").
+    reports = [(out / doc / "report.html").read_text(encoding="utf-8") for doc in ("alpha", "seed")]
+    counts = [re.search(r"Needs a decision: (\d+) of", html) for html in reports]
+    review = sum(int(m[1]) for m in counts if m is not None)
+    assert len(counts) == 2 and None not in counts
     errors = sum(
         '"severity": "error"' in line
         for d in ("alpha", "seed")
         for line in (out / d / "issues.cleaned.jsonl").open()
     )
     assert (summary.errors_left, summary.to_review, summary.index) == (errors, review, out / "index.html")
-    assert f"{errors} errors left after cleaning, {review} segments to review; open {out / 'index.html'}" in (
-        summary.line(1.0)
+    assert (
+        f"{errors} errors left after cleaning, {review} segments to decide on; open {out / 'index.html'}"
+        in (summary.line(1.0))
     )
 
 

@@ -72,7 +72,7 @@ def test_make_runs_every_document_and_is_incremental(corpus: Path, tmp_path: Pat
     fourth = make(*vars_)
     assert fourth.returncode == 0, fourth.stderr
     assert "seed.review.yaml: the decision on seed:b001:s01:gone:1 is unknown" in fourth.stderr
-    # (The summary line also counts "segments to review": only its stage times are looked at.)
+    # (The summary line also counts "segments to decide on": only its stage times are looked at.)
     stage_times = fourth.stderr.rsplit("stage time:", 1)[-1]
     assert "clean" in stage_times and "segment" not in stage_times
     for name in ("cleaned.fi.txt", "publish/seed.fi.txt"):
