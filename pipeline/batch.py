@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__, io, stages, triage
-from .errors import ConfigError, InputError, PipelineError, RecordError
-from .records import AlignedSegment
+from .errors import ConfigError, InputError, PipelineError
+from .records import AlignedSegment, Issue
 from .workspace import CORPUS, FILES, INDEX, Workspace
 
 log = logging.getLogger(__name__)
@@ -421,18 +421,14 @@ def document_counts(ws: Workspace) -> tuple[int, int]:
     """A document's errors left in its cleaned text and its segments that need a decision, as the
     report counts them (0 for an output that is missing or unreadable: its own run said why)."""
 
-    def rows(key: str) -> list[dict[str, Any]]:
-        path = ws.path(key)
+    def records(key: str, cls: type[io.R]) -> list[io.R]:
         try:
-            return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-        except (OSError, ValueError):
+            return io.read_records(ws.path(key), cls)
+        except PipelineError:
             return []
 
-    errors = sum(1 for r in rows("recheck") if isinstance(r, dict) and r.get("severity") == "error")
-    review = 0
-    for r in rows("aligned"):
-        with contextlib.suppress(RecordError, TypeError):
-            review += triage.needs_decision(AlignedSegment.from_dict(r))
+    errors = sum(1 for i in records("recheck", Issue) if i.severity == "error")
+    review = sum(1 for r in records("aligned", AlignedSegment) if triage.needs_decision(r))
     return errors, review
 
 

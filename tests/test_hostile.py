@@ -43,22 +43,9 @@ from pipeline.records import (
 )
 from pipeline.segment import segment_file, segment_text
 
+from .test_cli import run_cli
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def run_cli(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float | None = None
-) -> subprocess.CompletedProcess[str]:
-    """`python -m pipeline ARGS` in a new process."""
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=cwd,
-        env=env,
-        timeout=timeout,
-    )
 
 
 def make(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
