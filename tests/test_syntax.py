@@ -107,6 +107,11 @@ CASES = [
     ("Oppisimme arvostamaan sitä arkiromantiikkaa.", []),
     # a second nominative "subject" after a verb that has its subject: the object left nominative
     ("Komitea kannatti komission ehdotus.", [("object-case", "ehdotus", "ehdotusta")]),
+    # an active finite verb with a personal ending never takes a nominative noun as its object,
+    # whatever the case model says (its training text has few first persons)
+    ("Ensinnäkin ehdotamme mekanismi, jolla asia ratkaistaan.", [("object-case", "mekanismi", "mekanismia")]),
+    ("Ostin auto eilen.", [("object-case", "auto", ANY)]),
+    ("Ostakaa auto heti.", []),  # an imperative: the total object is nominative
     # clean controls: correct Finnish gives nothing
     ("Komitea kannatti komission ehdotusta.", []),
     ("Eilen tuli kesä.", []),

@@ -624,6 +624,18 @@ def _takes_objects(verb: Word, case: str) -> bool:
     return objects >= MIN_COUNT and objects >= 2 * local
 
 
+def _personal_active(verb: Word) -> bool:
+    """An active finite verb in the indicative, conditional or potential with a personal ending."""
+    f = verb.feats
+    return (
+        verb.upos == "VERB"
+        and f.get("VerbForm") == "Fin"
+        and f.get("Voice") == "Act"
+        and f.get("Mood") != "Imp"
+        and f.get("Person") in ("1", "2", "3")
+    )
+
+
 def _quantified(parsed: ParsedSegment, noun: Word) -> bool:
     """The noun has a numeral or a quantity word before it ("kymmenen vuosi", "muutama kortteli")."""
     return any(
@@ -768,6 +780,10 @@ class CaseModelChecker(SyntaxChecker):
                         confident=True,
                     )
                     continue
+            if object_of is not None and not decided and _personal_active(object_of):
+                # "ehdotamme mekanismi": an active finite verb with a personal ending takes a
+                # genitive or partitive object, never a nominative noun (VISK § 925).
+                decided = not _nominative_object_allowed(parsed, object_of)
             time = _time_case(parsed, w)
             probs = model.probabilities(casemodel.features(parsed, w))
             # A time word is an adverbial unless the parser makes it a subject ("Vuosi 1984 oli hyvä").
