@@ -209,7 +209,7 @@ lexicon: check-venv ## Rebuild the valency lexicon and the case model (pipeline/
 	$(PY) tools/build_valency.py pipeline/data/valency.tsv --conllu $(SHARED)/data/fi_ftb-ud-dev.conllu \
 		--text $(LEXICON_WORK)/finnish.txt
 	$(PY) tools/build_casemodel.py pipeline/data/casemodel.tsv --conllu $(SHARED)/data/fi_ftb-ud-dev.conllu \
-		--text $(LEXICON_WORK)/finnish.txt --parses $(LEXICON_WORK)/parses.jsonl
+		--text $(LEXICON_WORK)/finnish.txt --passes 3 --parses $(LEXICON_WORK)/parses.jsonl
 
 clean: ## Remove generated outputs (outputs/ keeps its README)
 	find $(OUT) -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +

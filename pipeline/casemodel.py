@@ -2,7 +2,9 @@
 
 A multinomial logistic regression over features of the parse (the noun's relation and lemma,
 its head's lemma, voice, mood and person, its adposition, its modifiers' cases, negation, its
-neighbours) and of the valency lexicon (pipeline.valency). It is trained by
+neighbours), of the valency lexicon (pipeline.valency), and over the parser's context vectors of
+the noun and its head (the rows of the parser's tok2vec tensor: what the parser, trained on
+news, wiki and fiction, makes of the words around the noun). It is trained by
 `tools/build_casemodel.py` on parsed professional Finnish in which governed nouns were put back
 into the nominative, the way machine translation leaves them, and untouched nominatives were kept
 as controls; the weights ship as `pipeline/data/casemodel.tsv`. For a nominative noun it gives the
@@ -16,6 +18,9 @@ import functools
 import math
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from . import valency
 from .errors import InputError
@@ -28,6 +33,9 @@ CASES = tuple(UD_CASES)  # the model's classes: every UD case, the nominative fi
 # Features of the head verb that decide an object's case and a clause's type.
 VERB_FEATS = ("Voice", "Mood", "VerbForm", "Person", "Number", "PartForm", "InfForm", "Polarity")
 _OBLIQUE = frozenset({"Ine", "Ela", "Ill", "Ade", "Abl", "All", "Ess", "Tra"})
+# The model file's rows of the dense part: feature "ctx<k>" (component k of `vector`), then a case
+# and its weight, or "mean" and the component's mean in training (what a parse without vectors gets).
+DENSE_PREFIX = "ctx"
 
 
 def _top(counts: Iterable[tuple[str, int]], min_count: int = 3) -> str | None:
@@ -161,18 +169,37 @@ def features(parsed: ParsedSegment, w: Word) -> list[str]:
     return [x.replace("\t", " ").replace("\n", " ") for x in f]
 
 
+def vector(parsed: ParsedSegment, w: Word) -> Any:
+    """The dense input of the model for word `w`: its context vector and its head's (zeros for a
+    root), or None when the parse has no vectors (a parse read from a file)."""
+    if parsed.vectors is None:
+        return None
+    own = np.asarray(parsed.vectors[w.i], dtype=np.float32)
+    head = parsed.head(w)
+    other = np.asarray(parsed.vectors[head.i], dtype=np.float32) if head is not None else np.zeros_like(own)
+    return np.concatenate([own, other])
+
+
 class CaseModel:
-    """Weights of the case model: feature → weight per case."""
+    """Weights of the case model: feature → weight per case, and the weights of the dense input
+    (`vector`) as a matrix, with the training mean that stands in for a missing vector."""
 
-    def __init__(self, weights: dict[str, dict[str, float]]) -> None:
+    def __init__(self, weights: dict[str, dict[str, float]], dense: Any = None, mean: Any = None) -> None:
         self.weights = weights
+        self.dense = dense  # (dimensions × cases) or None
+        self.mean = mean
 
-    def probabilities(self, feats: Iterable[str]) -> dict[str, float]:
-        """The probability of each case given the features."""
+    def probabilities(self, feats: Iterable[str], vector: Any = None) -> dict[str, float]:
+        """The probability of each case given the features (and the dense input, if the model has
+        a dense part)."""
         scores = dict.fromkeys(CASES, 0.0)
         for feat in feats:
             for case, weight in self.weights.get(feat, {}).items():
                 scores[case] += weight
+        if self.dense is not None:
+            x = self.mean if vector is None or len(vector) != len(self.mean) else vector
+            for case, score in zip(CASES, (x @ self.dense).tolist(), strict=True):
+                scores[case] += score
         top = max(scores.values())
         exp = {c: math.exp(s - top) for c, s in scores.items()}
         total = sum(exp.values())
@@ -183,6 +210,7 @@ class CaseModel:
 def model(path: Path = MODEL) -> CaseModel:
     """The shipped case model, read once per process."""
     weights: dict[str, dict[str, float]] = {}
+    dense: dict[int, dict[str, float]] = {}
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -194,7 +222,16 @@ def model(path: Path = MODEL) -> CaseModel:
             continue
         cols = line.split("\t")
         try:
-            weights.setdefault(cols[0], {})[cols[1]] = float(cols[2])
+            if cols[0].startswith(DENSE_PREFIX) and cols[0][len(DENSE_PREFIX) :].isdigit():
+                dense.setdefault(int(cols[0][len(DENSE_PREFIX) :]), {})[cols[1]] = float(cols[2])
+            else:
+                weights.setdefault(cols[0], {})[cols[1]] = float(cols[2])
         except (IndexError, ValueError):
             raise InputError(path, f"line {number}: expected feature, case, weight") from None
-    return CaseModel(weights)
+    if not dense:
+        return CaseModel(weights)
+    if sorted(dense) != list(range(len(dense))):
+        raise InputError(path, f"the dense rows ({DENSE_PREFIX}<k>) skip a component")
+    matrix = np.array([[dense[k].get(c, 0.0) for c in CASES] for k in range(len(dense))], dtype=np.float32)
+    mean = np.array([dense[k].get("mean", 0.0) for k in range(len(dense))], dtype=np.float32)
+    return CaseModel(weights, matrix, mean)

@@ -12,6 +12,8 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from .errors import PipelineError
 from .finnish import analyses
 from .inflect import UD_CASE_OF, UD_NUMBERS
@@ -92,6 +94,13 @@ def words_of(doc: Any, offset: int) -> list[Word]:
     ]
 
 
+def vectors_of(doc: Any) -> Any:
+    """The context vectors of a Doc's words (the rows of its tok2vec tensor, whitespace tokens left
+    out as in `words_of`): a float32 array, one row per word."""
+    keep = [t.i for t in doc if not t.is_space]
+    return np.asarray(doc.tensor, dtype=np.float32)[keep]
+
+
 def base_form(word: Word) -> str:
     """The word's lemma from Voikko's reading in the parser's case and number (the parser's own
     lemmatiser errs on compounds and rare nouns: "tilanne" → "tila", "vuosi" → "vuo")."""
@@ -115,7 +124,10 @@ def parse_segments(segments: Iterable[Segment]) -> dict[str, ParsedSegment]:
     """Every segment parsed once, by segment id; word offsets are document offsets."""
     segments = list(segments)
     docs = nlp().pipe((s.text for s in segments), batch_size=BATCH_SIZE)
-    return {s.id: ParsedSegment(s.id, words_of(doc, s.start)) for s, doc in zip(segments, docs, strict=True)}
+    return {
+        s.id: ParsedSegment(s.id, words_of(doc, s.start), vectors_of(doc))
+        for s, doc in zip(segments, docs, strict=True)
+    }
 
 
 def parse_segment(seg: Segment) -> ParsedSegment:

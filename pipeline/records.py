@@ -419,6 +419,13 @@ class ParsedSegment(Record):
 
     segment: str
     words: list[Word]
+    # The parser's context vector of each word (its tok2vec row, indexed by `Word.i`) when the parse
+    # comes straight from the parser: the case model reads them. Not part of the record's dict.
+    vectors: Any = dataclasses.field(default=None, compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The parse as a JSON-ready dict (without the vectors)."""
+        return {"segment": self.segment, "words": [w.to_dict() for w in self.words]}
 
     def head(self, word: Word) -> Word | None:
         """The head of `word` (None for a root)."""

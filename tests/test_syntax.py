@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from unittest import mock
 
+import numpy as np
 import pytest
 
 from pipeline import casemodel, parse, valency
@@ -226,10 +227,34 @@ def test_case_model_gives_probabilities() -> None:
     segments = segment_text("t", "Hän osallistui eilen kokous.")
     parsed = parse.parse_segments(segments)[segments[0].id]
     word = next(w for w in parsed.words if w.text == "kokous")
-    probs = casemodel.model().probabilities(casemodel.features(parsed, word))
+    vector = casemodel.vector(parsed, word)
+    probs = casemodel.model().probabilities(casemodel.features(parsed, word), vector)
     assert set(probs) == set(casemodel.CASES)
     assert abs(sum(probs.values()) - 1) < 1e-9
     assert probs["Nom"] < 0.5
+    # the dense input: the parser's context vectors of the noun and its head, never written out
+    assert parsed.vectors.shape[0] == len(parsed.words)
+    assert vector.shape == (2 * parsed.vectors.shape[1],)
+    assert "vectors" not in parsed.to_dict()
+    assert casemodel.vector(parsed.from_dict(parsed.to_dict()), word) is None
+
+
+def test_case_model_dense_rows(tmp_path: pytest.TempPathFactory) -> None:
+    path = tmp_path / "casemodel.tsv"  # type: ignore[operator]
+    path.write_text(
+        "bias\tNom\t1.0\nctx0\tmean\t0.25\nctx0\tIll\t2.0\nctx1\tmean\t0\nctx1\tNom\t-1\n",
+        encoding="utf-8",
+    )
+    model = casemodel.model(path)
+    assert model.dense is not None and model.dense.shape == (2, len(casemodel.CASES))
+    # a vector adds its product with the dense weights; a missing one stands at the training mean
+    ill = model.probabilities(["bias"], np.array([3.0, 0.0], dtype=np.float32))
+    mean = model.probabilities(["bias"])
+    assert ill["Ill"] > mean["Ill"] and mean["Nom"] > mean["Ill"]
+    gap = tmp_path / "gap.tsv"  # type: ignore[operator]
+    gap.write_text("ctx0\tNom\t1.0\nctx2\tNom\t1.0\n", encoding="utf-8")
+    with pytest.raises(InputError, match="skip a component"):
+        casemodel.model(gap)
 
 
 # --- the safe-correction rule ---------------------------------------------------------------------------
