@@ -113,6 +113,10 @@ CASES = [
     ("Ensinnäkin ehdotamme mekanismi, jolla asia ratkaistaan.", [("object-case", "mekanismi", "mekanismia")]),
     ("Ostin auto eilen.", [("object-case", "auto", ANY)]),
     ("Ostakaa auto heti.", []),  # an imperative: the total object is nominative
+    # only a pronoun can be the subject of a verb in the first or second person
+    ("Komensin kaikki pois, ja into ryhdyimme työhön.", [("case-government", "into", ANY)]),
+    ("Vaimo ja minä menimme kotiin.", []),
+    ("Sinä idiootti et ymmärrä mitään.", []),
     # clean controls: correct Finnish gives nothing
     ("Komitea kannatti komission ehdotusta.", []),
     ("Eilen tuli kesä.", []),

@@ -636,6 +636,20 @@ def _personal_active(verb: Word) -> bool:
     )
 
 
+def _first_or_second_person_subject(parsed: ParsedSegment, noun: Word) -> bool:
+    """A singular noun the parser calls the subject of a verb in the first or second person ("into
+    ryhdyimme"): only a pronoun agrees with such a verb, so the noun is no subject. A noun with a
+    coordinated one ("vaimo ja minä menimme") is left alone."""
+    verb = parsed.head(noun)
+    if noun.relation != "nsubj" or verb is None or any(c.relation == "conj" for c in parsed.children(noun)):
+        return False
+    forms = [verb, *(c for c in parsed.children(verb) if c.relation == "aux")]
+    finite = next((v for v in forms if v.feats.get("VerbForm") == "Fin"), None)
+    return (
+        finite is not None and finite.feats.get("Person") in ("1", "2") and finite.feats.get("Mood") != "Imp"
+    )
+
+
 def _quantified(parsed: ParsedSegment, noun: Word) -> bool:
     """The noun has a numeral or a quantity word before it ("kymmenen vuosi", "muutama kortteli")."""
     return any(
@@ -784,6 +798,7 @@ class CaseModelChecker(SyntaxChecker):
                 # "ehdotamme mekanismi": an active finite verb with a personal ending takes a
                 # genitive or partitive object, never a nominative noun (VISK § 925).
                 decided = not _nominative_object_allowed(parsed, object_of)
+            decided = decided or _first_or_second_person_subject(parsed, w)
             time = _time_case(parsed, w)
             probs = model.probabilities(casemodel.features(parsed, w), casemodel.vector(parsed, w))
             # A time word is an adverbial unless the parser makes it a subject ("Vuosi 1984 oli hyvä").
