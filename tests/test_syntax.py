@@ -337,3 +337,17 @@ def test_lemmatiser_shares_the_voikko_cache() -> None:
         lemmatizer.voikko = shared
     assert cached == fresh
     assert [t.lemma_ for t in parse.nlp()(text)] == fresh
+
+
+def test_place_sure_keeps_an_adverbial_from_the_second_subject_rule() -> None:
+    from pipeline.check import syntax  # noqa: PLC0415
+
+    def sure(text: str, form: str) -> bool:
+        segments = segment_text("t", text)
+        parsed = parse.parse_segments(segments)[segments[0].id]
+        word = next(w for w in parsed.words if w.text == form)
+        return syntax._place_sure(casemodel.model(), parsed, word)
+
+    # the model is sure of the illative of "koti" after "palasi"; of no place for "ehdotus"
+    assert sure("Hän palasi koti illalla.", "koti")
+    assert not sure("Komitea kannatti komission ehdotus.", "ehdotus")

@@ -616,6 +616,14 @@ def _time_case(parsed: ParsedSegment, w: Word) -> str | None:
     return "Ine" if lemma in MONTHS else "Ess"
 
 
+def _place_sure(model: casemodel.CaseModel, parsed: ParsedSegment, w: Word) -> bool:
+    """The case model's most probable case for the nominative `w` is an adverbial's (a place case,
+    the essive or the translative) with at least LOCAL_SURE."""
+    probs = model.probabilities(casemodel.features(parsed, w), casemodel.vector(parsed, w))
+    case = max((c for c in probs if c != "Nom"), key=probs.__getitem__)
+    return case in LOCAL_CASES | {"Ess", "Tra"} and probs[case] >= LOCAL_SURE
+
+
 def _takes_objects(verb: Word, case: str) -> bool:
     """The lexicon has seen the verb with objects, and with them at least twice as often as with
     adverbials in `case`."""
@@ -758,7 +766,12 @@ class CaseModelChecker(SyntaxChecker):
             # decides whatever the model says; a plural one only where the model doubts the nominative.
             modifier = _case_modifier(parsed, w)
             decided = modifier is not None and modifier.number != "Plur"
-            if not decided and _second_subject(parsed, w):
+            second_subject = not decided and _second_subject(parsed, w)
+            if second_subject and _place_sure(model, parsed, w):
+                # "... ja sana palautuu sanaan": the nominative after a verb that has its subject is
+                # the adverbial the case model is sure of; flagged whatever the threshold.
+                decided = True
+            elif second_subject:
                 # "komitea kannatti komission ehdotus": the verb has its subject already; the
                 # nominative after it is the object the parser could not read as one.
                 assert verb is not None
