@@ -108,6 +108,10 @@ CASES = [
     ("Oppisimme arvostamaan sitä arkiromantiikkaa.", []),
     # a second nominative "subject" after a verb that has its subject: the object left nominative
     ("Komitea kannatti komission ehdotus.", [("object-case", "ehdotus", "ehdotusta")]),
+    # ... unless the verb is one the lexicon has not seen with objects: then the model's place case
+    ("Hän työskentelee suuri yritys.", [("case-government", "suuri yritys", "suuressa yrityksessä")]),
+    ("Hän asuu pieni kaupunki Suomessa.", [("case-government", "pieni kaupunki", "pienessä kaupungissa")]),
+    ("Hän työskentelee suuressa yrityksessä.", []),
     # an active finite verb with a personal ending never takes a nominative noun as its object,
     # whatever the case model says (its training text has few first persons)
     ("Ensinnäkin ehdotamme mekanismi, jolla asia ratkaistaan.", [("object-case", "mekanismi", "mekanismia")]),

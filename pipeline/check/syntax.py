@@ -618,10 +618,15 @@ def _time_case(parsed: ParsedSegment, w: Word) -> str | None:
 
 def _place_sure(model: casemodel.CaseModel, parsed: ParsedSegment, w: Word) -> bool:
     """The case model's most probable case for the nominative `w` is an adverbial's (a place case,
-    the essive or the translative) with at least LOCAL_SURE."""
+    the essive or the translative), with at least LOCAL_SURE or after a verb the lexicon has not
+    seen with objects ("asuu pieni kaupunki", "työskentelee suuri yritys")."""
     probs = model.probabilities(casemodel.features(parsed, w), casemodel.vector(parsed, w))
     case = max((c for c in probs if c != "Nom"), key=probs.__getitem__)
-    return case in LOCAL_CASES | {"Ess", "Tra"} and probs[case] >= LOCAL_SURE
+    if case not in LOCAL_CASES | {"Ess", "Tra"}:
+        return False
+    verb = parsed.head(w)
+    objects = sum(valency.governed(verb.lemma, verb.upos, ("obj",)).values()) if verb is not None else 0
+    return probs[case] >= LOCAL_SURE or (verb is not None and objects < MIN_COUNT)
 
 
 def _takes_objects(verb: Word, case: str) -> bool:
