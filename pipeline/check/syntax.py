@@ -629,6 +629,13 @@ def _place_sure(model: casemodel.CaseModel, parsed: ParsedSegment, w: Word) -> b
     return probs[case] >= LOCAL_SURE or (verb is not None and objects < MIN_COUNT)
 
 
+def _intransitive(verb: Word) -> bool:
+    """The lexicon has seen the verb with adverbials but never with an object."""
+    objects = sum(valency.governed(verb.lemma, verb.upos, ("obj",)).values())
+    obliques = sum(valency.governed(verb.lemma, verb.upos, ("obl",)).values())
+    return objects == 0 and obliques >= 2
+
+
 def _takes_objects(verb: Word, case: str) -> bool:
     """The lexicon has seen the verb with objects, and with them at least twice as often as with
     adverbials in `case`."""
@@ -834,6 +841,10 @@ class CaseModelChecker(SyntaxChecker):
                 # "käsittelemme tämä asia": the verb takes objects, the model's place is a guess.
                 case = max(("Par", "Gen"), key=probs.__getitem__)
                 sure = False
+            elif object_of is not None and case in ("Par", "Gen") and _intransitive(object_of):
+                # "osallistui kokous": a verb seen with adverbials but never with an object
+                case = max((c for c in probs if c in LOCAL_CASES | {"Ess", "Tra"}), key=probs.__getitem__)
+                sure = False
             number = "Sing"
             if time is not None:
                 case, sure = time, True
@@ -880,7 +891,7 @@ class CaseModelChecker(SyntaxChecker):
                 "case",
                 "Kieltolauseen olla-verbin subjekti on partitiivissa: “{text}” → {case}.",
             )
-        if w.deprel == "obj":
+        if w.deprel == "obj" and case in ("Par", "Gen"):
             return "object-case", "case", "Objekti “{text}” on nominatiivissa: tarvitaan {case}."
         return "case-government", "case", "“{text}” on nominatiivissa, vaikka paikka vaatii sijan: {case}."
 
