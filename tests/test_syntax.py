@@ -38,6 +38,11 @@ CASES = [
     # "kokoukselle" with "eilen" before it, so ANY leaves the suggestion unpinned)
     ("Hän osallistui kokous eilen.", [("case-government", "kokous", ANY)]),
     ("Hän osallistui eilen kokous.", [("case-government", "kokous", ANY)]),
+    # verbs that govern the illative or the elative (hand-written valency rows: the text the lexicon
+    # is built from is thin on them)
+    ("Hän tutustui uusi järjestelmä.", [("case-government", "uusi järjestelmä", "uuteen järjestelmään")]),
+    ("Me keskustelimme projekti pitkään.", [("case-government", "projekti", "projektista")]),
+    ("Hän tutustui uuteen järjestelmään.", []),
     ("Asia selvisi kone avulla.", [("adposition-case", "kone", "koneen")]),
     # a preposition the lexicon has seen with the partitive takes it (the model alone said "autosta")
     ("Hän lähti kotiin ilman auto.", [("adposition-case", "auto", "autoa")]),
