@@ -124,6 +124,11 @@ CASES = [
     ("Ensinnäkin ehdotamme mekanismi, jolla asia ratkaistaan.", [("object-case", "mekanismi", "mekanismia")]),
     ("Ostin auto eilen.", [("object-case", "auto", ANY)]),
     ("Ostakaa auto heti.", []),  # an imperative: the total object is nominative
+    # ... nor does an infinitive such a verb governs, nor the perfect of such a clause
+    ("Haluan ostaa auto.", [("object-case", "auto", ANY)]),
+    ("Liitot ovat vaatineet lainsäädännön kumoaminen.", [(ANY, "kumoaminen", ANY)]),
+    ("Hän haluaa ostaa auton.", []),
+    ("On helppo ostaa auto.", []),
     # only a pronoun can be the subject of a verb in the first or second person
     ("Komensin kaikki pois, ja into ryhdyimme työhön.", [("case-government", "into", ANY)]),
     ("Vaimo ja minä menimme kotiin.", []),

@@ -644,15 +644,56 @@ def _takes_objects(verb: Word, case: str) -> bool:
     return objects >= MIN_COUNT and objects >= 2 * local
 
 
-def _personal_active(verb: Word) -> bool:
-    """An active finite verb in the indicative, conditional or potential with a personal ending."""
+def _personal_active(verb: Word, upos: str = "VERB") -> bool:
+    """An active finite verb (or auxiliary, with `upos`) in the indicative, conditional or potential
+    with a personal ending."""
     f = verb.feats
     return (
-        verb.upos == "VERB"
+        verb.upos == upos
         and f.get("VerbForm") == "Fin"
         and f.get("Voice") == "Act"
         and f.get("Mood") != "Imp"
         and f.get("Person") in ("1", "2", "3")
+    )
+
+
+def _subject_elsewhere(parsed: ParsedSegment, noun: Word, verb: Word) -> bool:
+    """The clause of `verb` has its subject in another word than `noun`: a nominal subject of the
+    verb or of the finite verb its chain hangs from, or a first or second person ending (a third
+    person without one may have the noun itself as its subject, misread as the object: "on päässyt
+    syntymään harmaa alue")."""
+    top = _verb_chain_top(parsed, verb)
+    forms = [top, *(c for c in parsed.children(top) if c.relation == "aux")]
+    if any(v.feats.get("VerbForm") == "Fin" and v.feats.get("Person") in ("1", "2") for v in forms):
+        return True
+    return any(
+        c.relation == "nsubj" and c.i != noun.i
+        for v in {verb.i: verb, top.i: top}.values()
+        for c in parsed.children(v)
+    )
+
+
+def _personal_perfect(parsed: ParsedSegment, verb: Word) -> bool:
+    """An active past participle with a finite "olla" in a personal ending as its auxiliary ("ovat
+    vaatineet", "olisin ostanut"): the perfect of a personal active clause. Not negated (the
+    partitive rule's) and no necessive in the chain ("on pitänyt ostaa auto" keeps its nominative
+    object through the infinitive, which is not this verb)."""
+    f = verb.feats
+    if (
+        verb.upos != "VERB"
+        or f.get("VerbForm") != "Part"
+        or f.get("Voice") != "Act"
+        or f.get("PartForm") != "Past"
+    ):
+        return False
+    auxes = [c for c in parsed.children(verb) if c.relation == "aux"]
+    finite = next((a for a in auxes if a.lemma == "olla" and a.feats.get("VerbForm") == "Fin"), None)
+    return (
+        finite is not None
+        and _personal_active(finite, upos="AUX")
+        and not any(a.feats.get("Polarity") == "Neg" or a.lemma == "ei" for a in auxes)
+        and verb.lemma not in NECESSIVE_VERBS
+        and verb.deprel != "xcomp"
     )
 
 
@@ -819,10 +860,16 @@ class CaseModelChecker(SyntaxChecker):
                         confident=True,
                     )
                     continue
-            if object_of is not None and not decided and _personal_active(object_of):
+            if object_of is not None and not decided and _subject_elsewhere(parsed, w, object_of):
                 # "ehdotamme mekanismi": an active finite verb with a personal ending takes a
-                # genitive or partitive object, never a nominative noun (VISK § 925).
-                decided = not _nominative_object_allowed(parsed, object_of)
+                # genitive or partitive object, never a nominative noun; the same for an infinitive
+                # such a verb governs ("haluan ostaa auto") and in the perfect ("ovat vaatineet
+                # lainsäädännön kumoaminen", "olen päättänyt ostaa auto").
+                top = _verb_chain_top(parsed, object_of)
+                if _personal_active(top):
+                    decided = not _nominative_object_allowed(parsed, object_of)
+                else:
+                    decided = _personal_perfect(parsed, top)
             decided = decided or _first_or_second_person_subject(parsed, w)
             time = _time_case(parsed, w)
             probs = model.probabilities(casemodel.features(parsed, w), casemodel.vector(parsed, w))
