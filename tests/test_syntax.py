@@ -129,6 +129,10 @@ CASES = [
     ("Liitot ovat vaatineet lainsäädännön kumoaminen.", [(ANY, "kumoaminen", ANY)]),
     ("Hän haluaa ostaa auton.", []),
     ("On helppo ostaa auto.", []),
+    # coordinated nouns share their case; a numeral's partitive is its own
+    ("Hän osti maitoa ja leipä.", [(ANY, "leipä", "leipää")]),
+    ("Pihalla on neljä kämppää ja talli.", []),
+    ("Kissa ja koira leikkivät.", []),
     # only a pronoun can be the subject of a verb in the first or second person
     ("Komensin kaikki pois, ja into ryhdyimme työhön.", [("case-government", "into", ANY)]),
     ("Vaimo ja minä menimme kotiin.", []),

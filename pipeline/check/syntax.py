@@ -657,6 +657,31 @@ def _personal_active(verb: Word, upos: str = "VERB") -> bool:
     )
 
 
+def _conjunct_case(parsed: ParsedSegment, noun: Word) -> str | None:
+    """The case of a noun coordinated with `noun` ("onnettomuuspaikka ja rataosaa"): conjuncts share
+    their case, and machine translation leaves the nominative one. Only a common noun in one case
+    by every Voikko reading, joined by "ja", "tai" or "sekä" with no verb between."""
+    head = parsed.head(noun)
+    partners = [c for c in parsed.children(noun) if c.deprel == "conj"]
+    if noun.deprel == "conj" and head is not None:
+        partners.append(head)
+    for p in partners:
+        if p.upos != "NOUN" or p.case in (None, "Nom", "Gen") or _is_name(p):
+            continue
+        if any(c.deprel == "nummod" or c.lemma.lower() in QUANTIFIERS for c in parsed.children(p)):
+            continue  # "neljä kämppää ja talli": the numeral's partitive is not the phrase's case
+        lo, hi = sorted((p.i, noun.i))
+        between = parsed.words[lo + 1 : hi]
+        if any(b.upos in ("VERB", "AUX") for b in between):
+            continue
+        if not any(b.lemma.lower() in ("ja", "tai", "sekä") and b.deprel == "cc" for b in between):
+            continue
+        readings = {c for c, _ in _voikko_cases(p.text)}
+        if readings == {p.case}:
+            return p.case
+    return None
+
+
 def _subject_elsewhere(parsed: ParsedSegment, noun: Word, verb: Word) -> bool:
     """The clause of `verb` has its subject in another word than `noun`: a nominal subject of the
     verb or of the finite verb its chain hangs from, or a first or second person ending (a third
@@ -819,6 +844,8 @@ class CaseModelChecker(SyntaxChecker):
             # decides whatever the model says; a plural one only where the model doubts the nominative.
             modifier = _case_modifier(parsed, w)
             decided = modifier is not None and modifier.number != "Plur"
+            partner = None if decided else _conjunct_case(parsed, w)
+            decided = decided or partner is not None
             second_subject = not decided and _second_subject(parsed, w)
             if second_subject and _place_sure(model, parsed, w):
                 # "... ja sana palautuu sanaan": the nominative after a verb that has its subject is
@@ -898,6 +925,8 @@ class CaseModelChecker(SyntaxChecker):
             elif modifier is not None and modifier.case:
                 case, number = modifier.case, modifier.number or "Sing"
                 sure = number == "Sing"
+            elif partner is not None:
+                case, sure = partner, False
             if object_of is not None:
                 # (Not negated, no quantity word: those were decided above.) A passive, imperative or
                 # necessive clause may have its total object in the nominative ("johtajan aika
