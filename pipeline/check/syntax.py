@@ -887,6 +887,7 @@ class CaseModelChecker(SyntaxChecker):
                         confident=True,
                     )
                     continue
+            personal_object = False
             if object_of is not None and not decided and _subject_elsewhere(parsed, w, object_of):
                 # "ehdotamme mekanismi": an active finite verb with a personal ending takes a
                 # genitive or partitive object, never a nominative noun; the same for an infinitive
@@ -894,9 +895,10 @@ class CaseModelChecker(SyntaxChecker):
                 # lainsäädännön kumoaminen", "olen päättänyt ostaa auto").
                 top = _verb_chain_top(parsed, object_of)
                 if _personal_active(top):
-                    decided = not _nominative_object_allowed(parsed, object_of)
+                    personal_object = not _nominative_object_allowed(parsed, object_of)
                 else:
-                    decided = _personal_perfect(parsed, top)
+                    personal_object = _personal_perfect(parsed, top)
+                decided = personal_object
             decided = decided or _first_or_second_person_subject(parsed, w)
             time = _time_case(parsed, w)
             probs = model.probabilities(casemodel.features(parsed, w), casemodel.vector(parsed, w))
@@ -906,7 +908,11 @@ class CaseModelChecker(SyntaxChecker):
                 continue
             case = max((c for c in probs if c != "Nom"), key=probs.__getitem__)
             sure = probs[case] >= SURE_ABOVE
-            if (
+            if personal_object and object_of is not None and not _intransitive(object_of):
+                # an object by the clause's grammar: the model's partitive or genitive
+                case = max(("Par", "Gen"), key=probs.__getitem__)
+                sure = False
+            elif (
                 object_of is not None
                 and case in LOCAL_CASES
                 and probs[case] < LOCAL_SURE
