@@ -69,3 +69,9 @@ def _by_head() -> dict[tuple[str, str], dict[Key, collections.Counter[str]]]:
     for key, counts in lexicon().items():
         index[(key[1], key[2])][key] = counts
     return dict(index)
+
+
+def irresultative(lemma: str) -> bool:
+    """A verb the hand-written rows give a partitive object: its object is partitive in every
+    clause, passive and imperative ones too ("arvostaa työtä", "työtä arvostetaan")."""
+    return lexicon(HAND, None).get(("gov", lemma.lower(), "VERB", "obj"), collections.Counter())["Par"] > 0

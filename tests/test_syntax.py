@@ -113,6 +113,9 @@ CASES = [
     ),
     ("Hän ilahduttaa kumppani erityisesti.", [("object-case", "kumppani", "kumppania")]),
     ("Oppisimme arvostamaan sitä arkiromantiikkaa.", []),
+    # ... in every clause, the passive too
+    ("Työ arvostetaan kaikkialla.", [("object-case", "Työ", "Työtä")]),
+    ("Työtä arvostetaan kaikkialla.", []),
     # a second nominative "subject" after a verb that has its subject: the object left nominative
     ("Komitea kannatti komission ehdotus.", [("object-case", "ehdotus", "ehdotusta")]),
     # ... unless the verb is one the lexicon has not seen with objects: then the model's place case

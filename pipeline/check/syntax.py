@@ -872,18 +872,19 @@ class CaseModelChecker(SyntaxChecker):
                 quantified = any(
                     c.lemma.lower() in QUANTIFIERS for c in [*parsed.children(w), *parsed.children(object_of)]
                 )
-                if negated or quantified:
-                    # "hän ei ostanut auto", "käytti paljon data": negation and quantity words take
-                    # the partitive object whatever the clause.
+                irresultative = valency.irresultative(object_of.lemma)
+                if negated or quantified or irresultative:
+                    # "hän ei ostanut auto", "käytti paljon data", "työ arvostetaan": negation,
+                    # quantity words and irresultative verbs take the partitive object whatever the
+                    # clause (passive and imperative ones too).
+                    why = "kieltolauseen" if negated else "määrän ilmauksen" if quantified else "verbin"
                     yield Finding(
                         _phrase(parsed, w),
                         "Par",
                         "Sing",
                         rule="object-case",
                         category="case",
-                        message="Objekti “{text}” on nominatiivissa: "
-                        + ("kieltolauseen" if negated else "määrän ilmauksen")
-                        + " objekti on partitiivissa.",
+                        message="Objekti “{text}” on nominatiivissa: " + why + " objekti on partitiivissa.",
                         confident=True,
                     )
                     continue
