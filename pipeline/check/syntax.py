@@ -131,8 +131,27 @@ def _fixed_form(parsed: ParsedSegment, word: Word) -> bool:
 
 def candidate(parsed: ParsedSegment, word: Word) -> bool:
     """A noun the case model judges: a common noun that the parser and Voikko read as nominative
-    singular, not a name, not in a fixed nominative (a hyphenated part, a title before a name)."""
-    return word.upos in NOUNS and _nominative(word) and not _is_name(word) and not _fixed_form(parsed, word)
+    singular (or that the parser misreads as a partitive), not a name, not in a fixed nominative (a
+    hyphenated part, a title before a name)."""
+    return (
+        word.upos in NOUNS
+        and (_nominative(word) or _misread_partitive(parsed, word))
+        and not _is_name(word)
+        and not _fixed_form(parsed, word)
+    )
+
+
+def _misread_partitive(parsed: ParsedSegment, word: Word) -> bool:
+    """A common noun the parser reads as a partitive while Voikko reads it only as a nominative
+    singular ("aita", "seinä"): on broken text the parser guesses the case the clause wants. Not a
+    predicate ("hänen olevan uutisten tuoja") nor the object of an infinitive that modifies a noun
+    ("oikeutta nostaa kanne"), whose nominatives are right."""
+    if word.upos != "NOUN" or word.case != "Par" or _voikko_cases(word.text) != {("Nom", "Sing")}:
+        return False
+    if any(c.relation == "cop" for c in parsed.children(word)):
+        return False
+    head = parsed.head(word)
+    return not (head is not None and word.deprel == "obj" and head.relation == "acl")
 
 
 def _agreeing(parsed: ParsedSegment, noun: Word) -> list[Word]:
