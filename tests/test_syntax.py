@@ -135,6 +135,9 @@ CASES = [
     ("Haluan ostaa auto.", [("object-case", "auto", ANY)]),
     ("Liitot ovat vaatineet lainsäädännön kumoaminen.", [(ANY, "kumoaminen", ANY)]),
     ("Hän haluaa ostaa auton.", []),
+    # ... and the progressive, whose object is partitive
+    ("Olemme rakentamassa uusi talo.", [("object-case", "uusi talo", "uutta taloa")]),
+    ("Olemme rakentamassa uutta taloa.", []),
     ("On helppo ostaa auto.", []),
     # coordinated nouns share their case; a numeral's partitive is its own
     ("Hän osti maitoa ja leipä.", [(ANY, "leipä", "leipää")]),

@@ -718,17 +718,15 @@ def _subject_elsewhere(parsed: ParsedSegment, noun: Word, verb: Word) -> bool:
 
 
 def _personal_perfect(parsed: ParsedSegment, verb: Word) -> bool:
-    """An active past participle with a finite "olla" in a personal ending as its auxiliary ("ovat
-    vaatineet", "olisin ostanut"): the perfect of a personal active clause. Not negated (the
-    partitive rule's) and no necessive in the chain ("on pitänyt ostaa auto" keeps its nominative
-    object through the infinitive, which is not this verb)."""
+    """An active past participle, or the inessive of the third infinitive, with a finite "olla" in
+    a personal ending as its auxiliary ("ovat vaatineet", "olisin ostanut", "olet etsimässä"): the
+    perfect or the progressive of a personal active clause. Not negated (the partitive rule's) and
+    no necessive in the chain ("on pitänyt ostaa auto" keeps its nominative object through the
+    infinitive, which is not this verb)."""
     f = verb.feats
-    if (
-        verb.upos != "VERB"
-        or f.get("VerbForm") != "Part"
-        or f.get("Voice") != "Act"
-        or f.get("PartForm") != "Past"
-    ):
+    perfect = f.get("VerbForm") == "Part" and f.get("PartForm") == "Past"
+    progressive = f.get("VerbForm") == "Inf" and f.get("InfForm") == "3" and f.get("Case") == "Ine"
+    if verb.upos != "VERB" or f.get("Voice") != "Act" or not (perfect or progressive):
         return False
     auxes = [c for c in parsed.children(verb) if c.relation == "aux"]
     finite = next((a for a in auxes if a.lemma == "olla" and a.feats.get("VerbForm") == "Fin"), None)
@@ -911,8 +909,9 @@ class CaseModelChecker(SyntaxChecker):
             if object_of is not None and not decided and _subject_elsewhere(parsed, w, object_of):
                 # "ehdotamme mekanismi": an active finite verb with a personal ending takes a
                 # genitive or partitive object, never a nominative noun; the same for an infinitive
-                # such a verb governs ("haluan ostaa auto") and in the perfect ("ovat vaatineet
-                # lainsäädännön kumoaminen", "olen päättänyt ostaa auto").
+                # such a verb governs ("haluan ostaa auto"), in the perfect ("ovat vaatineet
+                # lainsäädännön kumoaminen", "olen päättänyt ostaa auto") and in the progressive
+                # ("olet etsimässä virtuaalitoimisto").
                 top = _verb_chain_top(parsed, object_of)
                 if _personal_active(top):
                     personal_object = not _nominative_object_allowed(parsed, object_of)
@@ -929,8 +928,10 @@ class CaseModelChecker(SyntaxChecker):
             case = max((c for c in probs if c != "Nom"), key=probs.__getitem__)
             sure = probs[case] >= SURE_ABOVE
             if personal_object and object_of is not None and not _intransitive(object_of):
-                # an object by the clause's grammar: the model's partitive or genitive
-                case = max(("Par", "Gen"), key=probs.__getitem__)
+                # an object by the clause's grammar: the model's partitive or genitive; the
+                # partitive in the progressive, an unbounded action ("olen lukemassa kirjaa")
+                progressive = _verb_chain_top(parsed, object_of).feats.get("InfForm") == "3"
+                case = "Par" if progressive else max(("Par", "Gen"), key=probs.__getitem__)
                 sure = False
             elif (
                 object_of is not None
