@@ -152,6 +152,11 @@ CASES = [
     ("Eilen tuli kesä.", []),
     ("Hän palasi vuonna 1984 kotiin.", []),
     ("Vuosi 1984 oli hyvä.", []),  # a subject keeps its nominative
+    # a unit of time with a determiner is an essive adverbial unless it is the subject
+    ("Tämä vuosi yritys kasvoi nopeasti.", [("case-government", "Tämä vuosi", "Tänä vuonna")]),
+    ("Seuraava päivä hän lähti kotiin.", [("case-government", "Seuraava päivä", "Seuraavana päivänä")]),
+    ("Tämä vuosi oli hyvä.", []),
+    ("Seuraava päivä alkoi hyvin.", []),
     ("Keskiviikko on viikon paras päivä.", []),
     ("Tieto löytyy kiinalaisesta tekstistä.", []),
     ("Me käsittelemme tätä asiaa tänään.", []),

@@ -527,6 +527,14 @@ MONTHS = frozenset(
     "tammikuu helmikuu maaliskuu huhtikuu toukokuu kesäkuu heinäkuu elokuu syyskuu lokakuu "
     "marraskuu joulukuu".split()
 )
+# A unit of time with a determiner or an ordinal in the nominative is an adverbial in the essive
+# ("tänä vuonna", "seuraavana päivänä", "viimeisenä iltana") unless it is the clause's subject.
+TIME_UNITS = frozenset(
+    "päivä viikko kuukausi vuosi ilta aamu yö iltapäivä aamupäivä viikonloppu kevät kesä syksy talvi".split()
+)
+TIME_DETERMINERS = frozenset(
+    "tämä se sama seuraava edellinen ensimmäinen viimeinen toinen kuluva tuleva".split()
+)
 UNTIL = frozenset({"asti", "saakka"})
 SINCE = frozenset({"lähtien", "alkaen"})
 # Relations of a nominative that is no adverbial: subjects, predicates, names in apposition.
@@ -622,9 +630,14 @@ def _time_case(parsed: ParsedSegment, w: Word) -> str | None:
     lemma = base_form(w).lower()
     nxt = parsed.words[w.i + 1] if w.i + 1 < len(parsed.words) else None
     year = lemma == "vuosi" and nxt is not None and nxt.text.isdigit() and 3 <= len(nxt.text) <= 4
-    if not (year or lemma in WEEKDAYS or lemma in MONTHS):
-        return None
-    if any(c.i < w.i and c.deprel in AGREEING | {"nmod:poss", "case"} for c in parsed.children(w)):
+    modifiers = [c for c in parsed.children(w) if c.i < w.i and c.deprel in AGREEING | {"nmod:poss", "case"}]
+    if (
+        lemma in TIME_UNITS
+        and modifiers
+        and all(m.case == "Nom" and m.lemma.lower() in TIME_DETERMINERS for m in modifiers)
+    ):
+        return "Ess"  # "tämä vuosi" → "tänä vuonna", "seuraava päivä" → "seuraavana päivänä"
+    if not (year or lemma in WEEKDAYS or lemma in MONTHS) or modifiers:
         return None
     after = parsed.words[w.i + (2 if year else 1)] if w.i + (2 if year else 1) < len(parsed.words) else None
     later = after.text.lower() if after is not None else ""
@@ -633,6 +646,19 @@ def _time_case(parsed: ParsedSegment, w: Word) -> str | None:
     if later in SINCE:
         return "Ela"
     return "Ine" if lemma in MONTHS else "Ess"
+
+
+def _other_subject(parsed: ParsedSegment, w: Word) -> bool:
+    """The subject `w` is one of two: its head has another nominative noun or pronoun subject."""
+    head = parsed.head(w)
+    return (
+        w.relation == "nsubj"
+        and head is not None
+        and any(
+            c.i != w.i and c.relation == "nsubj" and c.case == "Nom" and c.upos in NOUNS | {"PRON"}
+            for c in parsed.children(head)
+        )
+    )
 
 
 def _place_sure(model: casemodel.CaseModel, parsed: ParsedSegment, w: Word) -> bool:
@@ -921,8 +947,11 @@ class CaseModelChecker(SyntaxChecker):
             decided = decided or _first_or_second_person_subject(parsed, w)
             time = _time_case(parsed, w)
             probs = model.probabilities(casemodel.features(parsed, w), casemodel.vector(parsed, w))
-            # A time word is an adverbial unless the parser makes it a subject ("Vuosi 1984 oli hyvä").
-            decided = decided or (time is not None and w.deprel not in NOT_ADVERBIAL)
+            # A time word is an adverbial unless the parser makes it a subject ("Vuosi 1984 oli hyvä"),
+            # or a subject beside the clause's own ("Tämä vuosi voisi tutorointi maistua").
+            decided = decided or (
+                time is not None and (w.deprel not in NOT_ADVERBIAL or _other_subject(parsed, w))
+            )
             if probs["Nom"] >= FLAG_BELOW and not decided:
                 continue
             case = max((c for c in probs if c != "Nom"), key=probs.__getitem__)
