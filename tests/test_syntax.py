@@ -381,7 +381,10 @@ def test_place_sure_keeps_an_adverbial_from_the_second_subject_rule() -> None:
         segments = segment_text("t", text)
         parsed = parse.parse_segments(segments)[segments[0].id]
         word = next(w for w in parsed.words if w.text == form)
-        return syntax._place_sure(casemodel.model(), parsed, word)
+        probs = casemodel.model().probabilities(
+            casemodel.features(parsed, word), casemodel.vector(parsed, word)
+        )
+        return syntax._place_sure(probs, parsed, word)
 
     # the model is sure of the illative of "koti" after "palasi"; of no place for "ehdotus"
     assert sure("Hän palasi koti illalla.", "koti")

@@ -326,11 +326,21 @@ def _olla_predicate(parsed: ParsedSegment, head: Word) -> Word | None:
     return next((c for c in parsed.children(head) if c.relation == "cop" and c.lemma == "olla"), None)
 
 
+def _verb_forms(parsed: ParsedSegment, verb: Word) -> list[Word]:
+    """The verb and its auxiliaries."""
+    return [verb, *(c for c in parsed.children(verb) if c.relation == "aux")]
+
+
+def _finite(forms: list[Word]) -> Word | None:
+    """The finite one of a verb's forms (`_verb_forms`), if any."""
+    return next((v for v in forms if v.feats.get("VerbForm") == "Fin"), None)
+
+
 def _finite_personal(parsed: ParsedSegment, verb: Word) -> Word | None:
     """The finite active verb of the clause `verb` heads (itself or its auxiliary), in the third
     person; None when the clause is passive, necessive or infinite."""
-    forms = [verb, *(c for c in parsed.children(verb) if c.relation == "aux")]
-    finite = next((v for v in forms if v.feats.get("VerbForm") == "Fin"), None)
+    forms = _verb_forms(parsed, verb)
+    finite = _finite(forms)
     if finite is None or finite.feats.get("Voice") == "Pass" or finite.feats.get("Person") != "3":
         return None
     if (
@@ -542,6 +552,8 @@ NOT_ADVERBIAL = frozenset({"nsubj", "nsubj:cop", "root", "appos", "conj", "flat"
 # Cases the case model may prefer for a noun the parser calls an object whose verb takes objects far
 # more often than the case: a nominative noun after a transitive verb is mostly a misplaced object.
 LOCAL_CASES = frozenset({"Ine", "Ela", "Ill", "Ade", "Abl", "All"})
+# Cases of an adverbial: the place cases, the essive and the translative.
+ADVERBIAL_CASES = LOCAL_CASES | {"Ess", "Tra"}
 # The model's local case is kept over the object's case above this probability.
 LOCAL_SURE = 0.5
 
@@ -599,6 +611,11 @@ def _modified_title(parsed: ParsedSegment, w: Word) -> bool:
     return modifier is not None and modifier.number != "Plur"
 
 
+def _nominative_subject(word: Word) -> bool:
+    """A noun or pronoun subject in the nominative."""
+    return word.relation == "nsubj" and word.case == "Nom" and word.upos in NOUNS | {"PRON"}
+
+
 def _second_subject(parsed: ParsedSegment, w: Word) -> bool:
     """A nominative the parser calls the subject of an active finite verb before it, when the verb
     has a nominative subject before it already (a noun or a personal pronoun, not coordinated)."""
@@ -610,10 +627,7 @@ def _second_subject(parsed: ParsedSegment, w: Word) -> bool:
         return False
     if any(c.relation in ("cop", "aux") or c.deprel == "obj" for c in parsed.children(verb)):
         return False
-    return any(
-        c.i < verb.i and c.relation == "nsubj" and c.case == "Nom" and c.upos in NOUNS | {"PRON"}
-        for c in parsed.children(verb)
-    )
+    return any(c.i < verb.i and _nominative_subject(c) for c in parsed.children(verb))
 
 
 def _singular_object_case(verb: Word) -> str:
@@ -654,37 +668,36 @@ def _other_subject(parsed: ParsedSegment, w: Word) -> bool:
     return (
         w.relation == "nsubj"
         and head is not None
-        and any(
-            c.i != w.i and c.relation == "nsubj" and c.case == "Nom" and c.upos in NOUNS | {"PRON"}
-            for c in parsed.children(head)
-        )
+        and any(c.i != w.i and _nominative_subject(c) for c in parsed.children(head))
     )
 
 
-def _place_sure(model: casemodel.CaseModel, parsed: ParsedSegment, w: Word) -> bool:
-    """The case model's most probable case for the nominative `w` is an adverbial's (a place case,
-    the essive or the translative), with at least LOCAL_SURE or after a verb the lexicon has not
-    seen with objects ("asuu pieni kaupunki", "työskentelee suuri yritys")."""
-    probs = model.probabilities(casemodel.features(parsed, w), casemodel.vector(parsed, w))
+def _objects_seen(verb: Word) -> int:
+    """How often the lexicon has seen the verb with an object."""
+    return sum(valency.governed(verb.lemma, verb.upos, ("obj",)).values())
+
+
+def _place_sure(probs: dict[str, float], parsed: ParsedSegment, w: Word) -> bool:
+    """The case model's most probable case for the nominative `w` (`probs`) is an adverbial's (a
+    place case, the essive or the translative), with at least LOCAL_SURE or after a verb the lexicon
+    has not seen with objects ("asuu pieni kaupunki", "työskentelee suuri yritys")."""
     case = max((c for c in probs if c != "Nom"), key=probs.__getitem__)
-    if case not in LOCAL_CASES | {"Ess", "Tra"}:
+    if case not in ADVERBIAL_CASES:
         return False
     verb = parsed.head(w)
-    objects = sum(valency.governed(verb.lemma, verb.upos, ("obj",)).values()) if verb is not None else 0
-    return probs[case] >= LOCAL_SURE or (verb is not None and objects < MIN_COUNT)
+    return probs[case] >= LOCAL_SURE or (verb is not None and _objects_seen(verb) < MIN_COUNT)
 
 
 def _intransitive(verb: Word) -> bool:
     """The lexicon has seen the verb with adverbials but never with an object."""
-    objects = sum(valency.governed(verb.lemma, verb.upos, ("obj",)).values())
     obliques = sum(valency.governed(verb.lemma, verb.upos, ("obl",)).values())
-    return objects == 0 and obliques >= 2
+    return _objects_seen(verb) == 0 and obliques >= 2
 
 
 def _takes_objects(verb: Word, case: str) -> bool:
     """The lexicon has seen the verb with objects, and with them at least twice as often as with
     adverbials in `case`."""
-    objects = sum(valency.governed(verb.lemma, verb.upos, ("obj",)).values())
+    objects = _objects_seen(verb)
     local = valency.governed(verb.lemma, verb.upos, ("obl",)).get(case, 0)
     return objects >= MIN_COUNT and objects >= 2 * local
 
@@ -733,8 +746,10 @@ def _subject_elsewhere(parsed: ParsedSegment, noun: Word, verb: Word) -> bool:
     person without one may have the noun itself as its subject, misread as the object: "on päässyt
     syntymään harmaa alue")."""
     top = _verb_chain_top(parsed, verb)
-    forms = [top, *(c for c in parsed.children(top) if c.relation == "aux")]
-    if any(v.feats.get("VerbForm") == "Fin" and v.feats.get("Person") in ("1", "2") for v in forms):
+    if any(
+        v.feats.get("VerbForm") == "Fin" and v.feats.get("Person") in ("1", "2")
+        for v in _verb_forms(parsed, top)
+    ):
         return True
     return any(
         c.relation == "nsubj" and c.i != noun.i
@@ -772,8 +787,7 @@ def _first_or_second_person_subject(parsed: ParsedSegment, noun: Word) -> bool:
     verb = parsed.head(noun)
     if noun.relation != "nsubj" or verb is None or any(c.relation == "conj" for c in parsed.children(noun)):
         return False
-    forms = [verb, *(c for c in parsed.children(verb) if c.relation == "aux")]
-    finite = next((v for v in forms if v.feats.get("VerbForm") == "Fin"), None)
+    finite = _finite(_verb_forms(parsed, verb))
     return (
         finite is not None and finite.feats.get("Person") in ("1", "2") and finite.feats.get("Mood") != "Imp"
     )
@@ -889,8 +903,9 @@ class CaseModelChecker(SyntaxChecker):
             decided = modifier is not None and modifier.number != "Plur"
             partner = None if decided else _conjunct_case(parsed, w)
             decided = decided or partner is not None
+            probs = model.probabilities(casemodel.features(parsed, w), casemodel.vector(parsed, w))
             second_subject = not decided and _second_subject(parsed, w)
-            if second_subject and _place_sure(model, parsed, w):
+            if second_subject and _place_sure(probs, parsed, w):
                 # "... ja sana palautuu sanaan": the nominative after a verb that has its subject is
                 # the adverbial the case model is sure of; flagged whatever the threshold.
                 decided = True
@@ -931,7 +946,7 @@ class CaseModelChecker(SyntaxChecker):
                         confident=True,
                     )
                     continue
-            personal_object = False
+            personal_object = progressive = False
             if object_of is not None and not decided and _subject_elsewhere(parsed, w, object_of):
                 # "ehdotamme mekanismi": an active finite verb with a personal ending takes a
                 # genitive or partitive object, never a nominative noun; the same for an infinitive
@@ -943,10 +958,10 @@ class CaseModelChecker(SyntaxChecker):
                     personal_object = not _nominative_object_allowed(parsed, object_of)
                 else:
                     personal_object = _personal_perfect(parsed, top)
+                progressive = top.feats.get("InfForm") == "3"
                 decided = personal_object
             decided = decided or _first_or_second_person_subject(parsed, w)
             time = _time_case(parsed, w)
-            probs = model.probabilities(casemodel.features(parsed, w), casemodel.vector(parsed, w))
             # A time word is an adverbial unless the parser makes it a subject ("Vuosi 1984 oli hyvä"),
             # or a subject beside the clause's own ("Tämä vuosi voisi tutorointi maistua").
             decided = decided or (
@@ -959,7 +974,6 @@ class CaseModelChecker(SyntaxChecker):
             if personal_object and object_of is not None and not _intransitive(object_of):
                 # an object by the clause's grammar: the model's partitive or genitive; the
                 # partitive in the progressive, an unbounded action ("olen lukemassa kirjaa")
-                progressive = _verb_chain_top(parsed, object_of).feats.get("InfForm") == "3"
                 case = "Par" if progressive else max(("Par", "Gen"), key=probs.__getitem__)
                 sure = False
             elif (
@@ -973,7 +987,7 @@ class CaseModelChecker(SyntaxChecker):
                 sure = False
             elif object_of is not None and case in ("Par", "Gen") and _intransitive(object_of):
                 # "osallistui kokous": a verb seen with adverbials but never with an object
-                case = max((c for c in probs if c in LOCAL_CASES | {"Ess", "Tra"}), key=probs.__getitem__)
+                case = max((c for c in probs if c in ADVERBIAL_CASES), key=probs.__getitem__)
                 sure = False
             number = "Sing"
             if time is not None:
