@@ -97,6 +97,19 @@ CASES = [
     # a modifier that carries an oblique case decides, whatever the model says
     ("Tieto löytyy kiinalaisesta teksti.", [("modifier-agreement", "teksti", "tekstistä")]),
     ("Hän teki sen eräässä tilanne.", [("modifier-agreement", "tilanne", "tilanteessa")]),
+    # ... also when the parser leaves it unattached: "eräs" never stands alone, and a participle in a
+    # place case agrees with the noun after it (an essive one is an adverbial of its own)
+    ("Eräässä tilanne vihjataan, että hän on agentti.", [("case-government", "tilanne", "tilanteessa")]),
+    (
+        "Aiemmin pidetyssä kokous nostettiin esille kysymys rahoituksesta.",
+        [("case-government", "kokous", "kokouksessa")],
+    ),
+    (
+        "Kesällä järjestetyssä tapahtuma esiintyi monta bändiä.",
+        [("case-government", "tapahtuma", "tapahtumassa")],
+    ),
+    ("Aiemmin pidetyssä kokouksessa nostettiin esille kysymys rahoituksesta.", []),
+    ("Oluen valmistamiseen verrattuna makkara on helppo.", []),
     # ... also under negation, where an object would be partitive
     ("Hän ei halunnut hakea kolmannelle kausi.", [(ANY, "kausi", "kaudelle")]),
     # ... also before a name, where a bare nominative noun would be a title

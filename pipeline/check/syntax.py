@@ -529,6 +529,8 @@ QUANTITY_DETERMINERS = frozenset({"muutama", "pari", "usea", "moni"})
 # Quantifiers that agree with the noun after them ("kaikille käyttäjät"); demonstratives are often
 # adverbials of their own ("näissä sijoittajat laittoivat").
 QUANTIFYING_DETERMINERS = frozenset("kaikki jokainen useat monet muu sama".split())
+# Determiners that modify a noun and never stand alone as an adverbial ("eräässä tilanne").
+ATTRIBUTIVE_DETERMINERS = QUANTIFYING_DETERMINERS | {"eräs"}
 # Time adverbials: a weekday is in the essive ("keskiviikkona"), a month in the inessive
 # ("heinäkuussa"), a year before its number in the essive ("vuonna 1984"); "asti"/"saakka" after it
 # want the illative ("vuoteen 2002 asti"), "lähtien"/"alkaen" the elative ("vuodesta 2002 lähtien").
@@ -577,15 +579,28 @@ def _negated_existential(parsed: ParsedSegment, w: Word) -> bool:
     return (w.i > olla.i or placed) and head.upos in ("VERB", "AUX", "NOUN", "PRON", "ADV")
 
 
+def _participle_modifier(word: Word) -> bool:
+    """A participle in a place case, which agrees with the noun after it ("pidetyssä seminaarissa");
+    not an essive one, which is an adverbial of its own ("valmistamiseen verrattuna")."""
+    f = word.feats
+    return (
+        word.upos == "VERB"
+        and f.get("VerbForm") == "Part"
+        and f.get("PartForm") in ("Pres", "Past", "Agt")
+        and word.case in LOCAL_CASES
+    )
+
+
 def _adjacent_modifier(parsed: ParsedSegment, noun: Word) -> Word | None:
-    """The word right before the noun when it is an adjective or a determiner in another case that
-    the parser did not attach to it ("kaikille käyttäjät")."""
+    """The word right before the noun when it is an adjective, a participle or a determiner in
+    another case that the parser did not attach to it ("kaikille käyttäjät", "pidetyssä seminaari")."""
     if noun.i == 0:
         return None
     m = parsed.words[noun.i - 1]
     if m.end != noun.start - 1 or m.case in (None, "Nom") or m.case in POSSESSOR_CASES:
         return None
-    if not (m.upos == "ADJ" or (m.upos in ("PRON", "DET") and m.lemma.lower() in QUANTIFYING_DETERMINERS)):
+    determiner = m.upos in ("PRON", "DET") and m.lemma.lower() in ATTRIBUTIVE_DETERMINERS
+    if not (m.upos == "ADJ" or determiner or _participle_modifier(m)):
         return None
     readings = _voikko_cases(m.text)
     return m if readings and {c for c, _ in readings} == {m.case} else None
